@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test';
+import { KubeApiError } from '../kube/errors.ts';
 import type { KubeObject, ResourceKind } from '../kube/object.ts';
+import { FakeClock } from '../runtime/clock.ts';
 import {
-  type EventClock,
   type EventRecorderOptions,
   type EventRegarding,
   eventName,
@@ -13,32 +14,6 @@ import {
 import { createLogger } from './log.ts';
 
 const start = Date.parse('2030-01-01T00:00:00.000Z');
-
-function manualClock(): EventClock & { advance(ms: number): void; pending(): number } {
-  let now = start;
-  let nextId = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  return {
-    now: () => now,
-    setTimeout: (fn, ms) => {
-      nextId += 1;
-      timers.set(nextId, { at: now + ms, fn });
-      return nextId;
-    },
-    clearTimeout: (handle) => {
-      timers.delete(handle as number);
-    },
-    advance(ms) {
-      now += ms;
-      const due = [...timers.entries()].filter(([, t]) => t.at <= now).sort((a, b) => a[1].at - b[1].at);
-      for (const [id, timer] of due) {
-        timers.delete(id);
-        timer.fn();
-      }
-    },
-    pending: () => timers.size,
-  };
-}
 
 class FakeEventClient {
   readonly created: KubeEvent[] = [];
@@ -71,7 +46,7 @@ class FakeEventClient {
 
 function setup(options: Partial<EventRecorderOptions> = {}) {
   const client = new FakeEventClient();
-  const clock = manualClock();
+  const clock = new FakeClock(start);
   const logLines: Record<string, unknown>[] = [];
   const logger = createLogger({ level: 'debug', sink: (line) => logLines.push(JSON.parse(line)) });
   const recorder = new KubeEventRecorder({ client, clock, logger, reportingInstance: 'operator-0', ...options });
@@ -132,15 +107,15 @@ describe('event recorder', () => {
     const repeat = () => recorder.record(tikvGroup, 'Warning', 'ScaleInRefused', 'Scale', 'PD max-replicas is 3');
     repeat();
     await recorder.flush();
-    clock.advance(1_000);
+    await clock.advance(1_000);
     repeat();
-    clock.advance(1_000);
+    await clock.advance(1_000);
     repeat();
     await recorder.flush();
     expect(client.created).toHaveLength(1);
     expect(client.patches).toHaveLength(0);
 
-    clock.advance(28_000);
+    await clock.advance(28_000);
     await recorder.flush();
     expect(client.patches).toEqual([
       {
@@ -151,7 +126,7 @@ describe('event recorder', () => {
     ]);
 
     // Long after the last patch: the next repeat is written at once.
-    clock.advance(60_000);
+    await clock.advance(60_000);
     repeat();
     await recorder.flush();
     expect(client.patches).toHaveLength(2);
@@ -180,7 +155,7 @@ describe('event recorder', () => {
   test('a repeat after the window has passed creates a new Event', async () => {
     const { client, clock, recorder } = setup({ seriesWindowMs: 60_000 });
     recorder.record(tikvGroup, 'Normal', 'Synced', 'Sync', 'ok');
-    clock.advance(61_000);
+    await clock.advance(61_000);
     recorder.record(tikvGroup, 'Normal', 'Synced', 'Sync', 'ok');
     await recorder.flush();
     expect(client.created).toHaveLength(2);
@@ -195,7 +170,7 @@ describe('event recorder', () => {
       openGate = resolve;
     });
     recorder.record(tikvGroup, 'Normal', 'Synced', 'Sync', 'ok');
-    clock.advance(20);
+    await clock.advance(20);
     recorder.record(tikvGroup, 'Normal', 'Synced', 'Sync', 'ok');
     await Promise.resolve();
     expect(client.patches).toHaveLength(0);
@@ -236,8 +211,8 @@ describe('event recorder', () => {
     const { client, clock, recorder } = setup({ seriesPatchIntervalMs: 1_000 });
     recorder.record(tikvGroup, 'Warning', 'DownPeers', 'Restart', 'waiting');
     await recorder.flush();
-    client.patchError = Object.assign(new Error('events "basic.x" not found'), { code: 404 });
-    clock.advance(5_000);
+    client.patchError = new KubeApiError({ code: 404, reason: 'NotFound', message: 'events "basic.x" not found' });
+    await clock.advance(5_000);
     recorder.record(tikvGroup, 'Warning', 'DownPeers', 'Restart', 'waiting');
     await recorder.flush();
     expect(client.created).toHaveLength(2);
@@ -246,7 +221,7 @@ describe('event recorder', () => {
     expect(replacement.series).toEqual({ count: 2, lastObservedTime: '2030-01-01T00:00:05.000000Z' });
 
     client.patchError = undefined;
-    clock.advance(5_000);
+    await clock.advance(5_000);
     recorder.record(tikvGroup, 'Warning', 'DownPeers', 'Restart', 'waiting');
     await recorder.flush();
     expect(client.patches).toEqual([
@@ -269,7 +244,7 @@ describe('event recorder', () => {
 
     const other: EventRegarding = { ...tikvGroup, metadata: { name: 'other', namespace: 'db', uid: 'uid-9' } };
     recorder.record(other, 'Normal', 'Step', 'Reconcile', 'unaffected');
-    clock.advance(10_000);
+    await clock.advance(10_000);
     recorder.record(tikvGroup, 'Normal', 'Step', 'Reconcile', 'step 10');
     recorder.record(tikvGroup, 'Normal', 'Step', 'Reconcile', 'step 11');
     await recorder.flush();
@@ -289,7 +264,7 @@ describe('event recorder', () => {
     const { client, clock, recorder } = setup({ perObjectBurst: 1, seriesPatchIntervalMs: 1_000 });
     recorder.record(tikvGroup, 'Warning', 'Stuck', 'Reconcile', 'same');
     for (let i = 0; i < 50; i++) recorder.record(tikvGroup, 'Warning', 'Stuck', 'Reconcile', 'same');
-    clock.advance(1_000);
+    await clock.advance(1_000);
     await recorder.flush();
     expect(client.created).toHaveLength(1);
     expect(client.patches.map((p) => p.patch)).toEqual([
@@ -301,9 +276,9 @@ describe('event recorder', () => {
     const { client, clock, recorder } = setup({ seriesPatchIntervalMs: 30_000 });
     recorder.record(tikvGroup, 'Normal', 'Synced', 'Sync', 'ok');
     recorder.record(tikvGroup, 'Normal', 'Synced', 'Sync', 'ok');
-    expect(clock.pending()).toBe(1);
+    expect(clock.pendingTimers()).toBe(1);
     await recorder.close();
-    expect(clock.pending()).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
     expect(client.patches).toHaveLength(1);
     recorder.record(tikvGroup, 'Normal', 'Other', 'Sync', 'ok');
     await recorder.flush();

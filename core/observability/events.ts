@@ -8,7 +8,9 @@
 // Event objects are also rate-limited per regarding object and globally (token buckets, like client-go's
 // spam filter), so a reconcile hot loop with ever-changing notes cannot flood the apiserver.
 import type { KubeClient } from '../kube/client.ts';
+import { isNotFound } from '../kube/errors.ts';
 import { type KubeObject, kinds } from '../kube/object.ts';
+import { type CancelTimer, type Clock, realClock } from '../runtime/clock.ts';
 import { type Logger, silentLogger } from './log.ts';
 
 export type EventType = 'Normal' | 'Warning';
@@ -44,13 +46,6 @@ export interface KubeEvent extends KubeObject {
   series?: EventSeries;
 }
 
-/** Time and timers, injectable so tests drive them by hand. */
-export interface EventClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface EventRecorderOptions {
   /** Only `create` and `mergePatch` are used. */
   client: Pick<KubeClient, 'create' | 'mergePatch'>;
@@ -59,7 +54,8 @@ export interface EventRecorderOptions {
   /** Default `tikv-operator`. */
   reportingController?: string;
   logger?: Logger;
-  clock?: EventClock;
+  /** Default: the wall clock. Pending series patches are timers on it: call `close()` on shutdown. */
+  clock?: Clock;
   /** Repeats within this time of the last occurrence join its series. Default 6 min (client-go). */
   seriesWindowMs?: number;
   /** At most one series patch per event per interval. Default 30 s (client-go's series heartbeat). */
@@ -73,17 +69,6 @@ export interface EventRecorderOptions {
   /** Series remembered for de-duplication; the least recently seen are forgotten first. Default 4096. */
   maxSeries?: number;
 }
-
-const systemClock: EventClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms);
-    // A pending series patch must not keep the process alive; close() writes it on shutdown.
-    (handle as { unref?: () => void }).unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** The apiserver's limits for events.k8s.io/v1 (validation.go). */
 const maxNoteBytes = 1024;
@@ -120,12 +105,6 @@ function randomHex(bytes: number): string {
 export function eventName(regardingName: string): string {
   const suffix = randomHex(8);
   return `${regardingName.slice(0, maxNameLength - suffix.length - 1)}.${suffix}`;
-}
-
-function isNotFound(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; statusCode?: unknown; status?: unknown };
-  return e.code === 404 || e.statusCode === 404 || e.status === 404;
 }
 
 class TokenBucket {
@@ -174,7 +153,7 @@ interface Series {
   lastWriteAt: number;
   /** Occurrences not yet written. */
   dirty: boolean;
-  timer?: unknown;
+  cancelTimer?: CancelTimer;
 }
 
 export class KubeEventRecorder implements EventRecorder {
@@ -182,7 +161,7 @@ export class KubeEventRecorder implements EventRecorder {
   private readonly reportingController: string;
   private readonly reportingInstance: string;
   private readonly logger: Logger;
-  private readonly clock: EventClock;
+  private readonly clock: Clock;
   private readonly seriesWindowMs: number;
   private readonly seriesPatchIntervalMs: number;
   private readonly perObjectBurst: number;
@@ -201,7 +180,7 @@ export class KubeEventRecorder implements EventRecorder {
     this.reportingController = options.reportingController ?? 'tikv-operator';
     this.reportingInstance = options.reportingInstance.slice(0, 128);
     this.logger = (options.logger ?? silentLogger()).child({ component: 'events' });
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? realClock;
     this.seriesWindowMs = options.seriesWindowMs ?? 6 * 60_000;
     this.seriesPatchIntervalMs = options.seriesPatchIntervalMs ?? 30_000;
     this.perObjectBurst = options.perObjectBurst ?? 25;
@@ -228,8 +207,8 @@ export class KubeEventRecorder implements EventRecorder {
   async close(): Promise<void> {
     this.closed = true;
     for (const series of this.series.values()) {
-      if (series.timer !== undefined) this.clock.clearTimeout(series.timer);
-      series.timer = undefined;
+      series.cancelTimer?.();
+      series.cancelTimer = undefined;
       if (series.dirty) this.patchSeries(series);
     }
     await this.flush();
@@ -337,16 +316,16 @@ export class KubeEventRecorder implements EventRecorder {
   }
 
   private schedulePatch(series: Series, now: number): void {
-    if (series.timer !== undefined) return;
+    if (series.cancelTimer) return;
     const wait = series.lastWriteAt + this.seriesPatchIntervalMs - now;
     if (wait <= 0) {
       this.patchSeries(series);
       return;
     }
-    series.timer = this.clock.setTimeout(() => {
-      series.timer = undefined;
+    series.cancelTimer = this.clock.after(wait, () => {
+      series.cancelTimer = undefined;
       if (series.dirty) this.patchSeries(series);
-    }, wait);
+    });
   }
 
   private patchSeries(series: Series): void {
@@ -388,8 +367,8 @@ export class KubeEventRecorder implements EventRecorder {
   }
 
   private forget(key: string, series: Series): void {
-    if (series.timer !== undefined) this.clock.clearTimeout(series.timer);
-    series.timer = undefined;
+    series.cancelTimer?.();
+    series.cancelTimer = undefined;
     this.series.delete(key);
   }
 
