@@ -182,14 +182,14 @@ describe('WorkQueue', () => {
     expect(q.isShuttingDown()).toBe(true);
   });
 
-  test('reports depth, adds, latency, work duration and retries to the metrics hooks', async () => {
+  test('reports depth, adds, waiting and work time, and retries to the metrics hooks', async () => {
     const clock = new FakeClock();
-    const seen = { depth: [] as number[], added: 0, latency: [] as number[], work: [] as number[], retried: 0 };
+    const seen = { depth: [] as number[], added: 0, waited: [] as number[], work: [] as number[], retried: 0 };
     const q = newQueue(clock, {
       depth: (n) => seen.depth.push(n),
       added: () => seen.added++,
-      queueLatency: (ms) => seen.latency.push(ms),
-      workDuration: (ms) => seen.work.push(ms),
+      dequeued: (s) => seen.waited.push(s),
+      processed: (s) => seen.work.push(s),
       retried: () => seen.retried++,
     });
     q.add('a');
@@ -199,6 +199,24 @@ describe('WorkQueue', () => {
     await clock.advance(70);
     q.done('a');
     q.addRateLimited('a');
-    expect(seen).toEqual({ depth: [1, 0], added: 1, latency: [30], work: [70], retried: 1 });
+    expect(seen).toEqual({ depth: [1, 0], added: 1, waited: [0.03], work: [0.07], retried: 1 });
+  });
+
+  test('polls the age of in-flight work until shutdown', async () => {
+    const clock = new FakeClock();
+    const polls: [number, number][] = [];
+    const q = newQueue(clock, { inFlight: (sum, longest) => polls.push([sum, longest]) });
+    q.add('a');
+    q.add('b');
+    await q.get();
+    await clock.advance(500);
+    await q.get();
+    await clock.advance(500);
+    expect(polls).toEqual([
+      [0.5, 0.5],
+      [1.5, 1],
+    ]);
+    q.shutDown();
+    expect(clock.pendingTimers()).toBe(0);
   });
 });

@@ -6,19 +6,27 @@
 import { type CancelTimer, type Clock, realClock } from './clock.ts';
 import { ExponentialBackoff, type RateLimiter } from './rate-limiter.ts';
 
-/** Optional hooks for queue metrics; core/observability maps them to Prometheus series. */
+/**
+ * Optional hooks for queue metrics, with client-go's workqueue semantics; core/observability's
+ * `queueObserver(name)` implements them with Prometheus series. Times are in seconds.
+ */
 export interface QueueMetrics {
-  /** Number of keys waiting to be handed out changed. */
-  depth?(n: number): void;
-  /** A key became dirty (adds of a key that is already queued are not counted). */
+  /** A key became queued (adds of a key that is already waiting are no-ops and not counted). */
   added?(): void;
-  /** A key was handed to a worker after waiting `ms` in the queue. */
-  queueLatency?(ms: number): void;
-  /** A worker finished a key it held for `ms`. */
-  workDuration?(ms: number): void;
+  /** Number of keys waiting to be handed out; called after every change. */
+  depth?(keysWaiting: number): void;
+  /** A worker took a key that had waited this long since it became queued. */
+  dequeued?(waitedSeconds: number): void;
+  /** A worker finished a key it had held this long (get to done). */
+  processed?(workSeconds: number): void;
   /** A key was re-added through the rate limiter. */
   retried?(): void;
+  /** Polled every 500 ms while the queue runs: summed age of all in-flight work and the oldest one's age. */
+  inFlight?(unfinishedSeconds: number, longestRunningSeconds: number): void;
 }
+
+/** How often `QueueMetrics.inFlight` is polled (client-go's unfinished-work update period). */
+export const IN_FLIGHT_POLL_MS = 500;
 
 export interface WorkQueueOptions {
   clock?: Clock;
@@ -48,11 +56,13 @@ export class WorkQueue {
   private readonly getters: ((key: string | undefined) => void)[] = [];
   private drainers: (() => void)[] = [];
   private shuttingDown = false;
+  private cancelPoll: CancelTimer | undefined;
 
   constructor(opts: WorkQueueOptions = {}) {
     this.clock = opts.clock ?? realClock;
     this.limiter = opts.rateLimiter ?? new ExponentialBackoff();
     this.metrics = opts.metrics ?? {};
+    if (this.metrics.inFlight) this.pollInFlight();
   }
 
   /** Marks `key` as needing processing. No-op while it is already queued, or after shutdown. */
@@ -82,7 +92,7 @@ export class WorkQueue {
     if (!this.processing.delete(key)) return;
     const started = this.startedAt.get(key);
     this.startedAt.delete(key);
-    if (started !== undefined) this.metrics.workDuration?.(this.clock.now() - started);
+    if (started !== undefined) this.metrics.processed?.((this.clock.now() - started) / 1000);
     if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
     if (this.processing.size === 0 && this.drainers.length > 0) {
       const drainers = this.drainers;
@@ -143,6 +153,7 @@ export class WorkQueue {
   shutDown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
+    this.cancelPoll?.();
     for (const { cancel } of this.delayed.values()) cancel();
     this.delayed.clear();
     this.queue.length = 0;
@@ -157,6 +168,20 @@ export class WorkQueue {
     this.shutDown();
     if (this.processing.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainers.push(resolve));
+  }
+
+  private pollInFlight(): void {
+    this.cancelPoll = this.clock.after(IN_FLIGHT_POLL_MS, () => {
+      const now = this.clock.now();
+      let unfinished = 0;
+      let longest = 0;
+      for (const started of this.startedAt.values()) {
+        unfinished += now - started;
+        longest = Math.max(longest, now - started);
+      }
+      this.metrics.inFlight?.(unfinished / 1000, longest / 1000);
+      this.pollInFlight();
+    });
   }
 
   private push(key: string): void {
@@ -174,7 +199,7 @@ export class WorkQueue {
     const now = this.clock.now();
     const queued = this.queuedAt.get(key);
     this.queuedAt.delete(key);
-    if (queued !== undefined) this.metrics.queueLatency?.(now - queued);
+    if (queued !== undefined) this.metrics.dequeued?.((now - queued) / 1000);
     this.metrics.depth?.(this.queue.length);
     this.dirty.delete(key);
     this.processing.add(key);
