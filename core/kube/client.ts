@@ -40,6 +40,10 @@ export interface WatchOptions {
   timeoutSeconds?: number;
 }
 
+/**
+ * `watch()` rejects when the stream cannot be opened (HTTP or transport error). Once open, events arrive in
+ * order; an ERROR event carries the apiserver's Status (code 410: the resourceVersion is too old).
+ */
 export interface WatchHandle {
   /** Resolves when the stream ends: with undefined on a clean close, with the error otherwise. */
   done: Promise<unknown>;
@@ -61,7 +65,7 @@ export interface KubeClient {
   ): Promise<T>;
   /** Server-side apply of the whole intent for the fields this manager owns. */
   apply<T extends KubeObject>(kind: ResourceKind, obj: T, opts?: ApplyOptions): Promise<T>;
-  /** Merge-patch the status subresource. */
+  /** Merge-patch the status subresource: `status` is the (partial) new `.status`, sent as `{"status": status}`. */
   patchStatus<T extends KubeObject>(
     kind: ResourceKind,
     name: string,
