@@ -15,7 +15,10 @@ export interface RunningServer {
   readonly port: number;
   /** Base URL, for example `http://127.0.0.1:8080/`. */
   readonly url: string;
-  /** Stops accepting connections and resolves once open connections are closed. */
+  /**
+   * Stops accepting connections and resolves once the server is closed. Bun closes open connections at once
+   * (idle keep-alive ones would otherwise hold shutdown up); Deno lets in-flight requests finish first.
+   */
   stop(): Promise<void>;
 }
 

@@ -41,10 +41,10 @@ describe('/healthz', () => {
 });
 
 describe('/readyz', () => {
-  test('answers 200 when the readiness function says ready', async () => {
+  test('answers 200 with the reason when the readiness function says ready', async () => {
     const res = await app({ readiness: async () => ({ ready: true, reason: 'ok (leading)' }) }).app.request('/readyz');
     expect(res.status).toBe(200);
-    expect(await res.text()).toBe('ok');
+    expect(await res.text()).toBe('ok (leading)');
   });
 
   test('answers 503 with the short plain-text reason otherwise, and follows changes', async () => {

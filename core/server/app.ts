@@ -40,12 +40,12 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
 
   app.get('/healthz', async (c) => {
     const live = deps.liveness ? await deps.liveness() : { ready: true, reason: 'ok' };
-    return c.body(live.ready ? 'ok' : live.reason, live.ready ? 200 : 503, plain);
+    return c.body(live.reason, live.ready ? 200 : 503, plain);
   });
 
   app.get('/readyz', async (c) => {
     const { ready, reason } = await deps.readiness();
-    return c.body(ready ? 'ok' : reason, ready ? 200 : 503, plain);
+    return c.body(reason, ready ? 200 : 503, plain);
   });
 
   app.get('/metrics', async (c) => {
