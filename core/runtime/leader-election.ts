@@ -65,6 +65,8 @@ export class LeaderElector {
   /** Bumped on every attempt and on timeouts, so an attempt that answered too late changes nothing. */
   private attempt = 0;
   private wake: (() => void) | undefined;
+  /** When the attempt that won the Lease started: the first renew deadline counts from there. */
+  private acquiredAtMs = 0;
 
   constructor(opts: LeaderElectorOptions) {
     this.opts = opts;
@@ -132,20 +134,26 @@ export class LeaderElector {
   private async acquire(signal: AbortSignal): Promise<boolean> {
     for (;;) {
       if (signal.aborted) return false;
+      const attemptStart = this.clock.now();
       const acquired = await this.attemptWithin(this.timings.renewDeadlineMs);
       if (acquired && signal.aborted) {
         // Won the Lease while shutting down: give it back rather than start work that would stop at once.
         if (this.opts.releaseOnCancel ?? true) await this.release();
         return false;
       }
-      if (acquired) return true;
+      if (acquired) {
+        this.acquiredAtMs = attemptStart;
+        return true;
+      }
       if (signal.aborted) return false;
       await this.nap(this.timings.retryPeriodMs);
     }
   }
 
   private async lead(signal: AbortSignal): Promise<void> {
-    let lastRenewMs = this.clock.now();
+    // Deadlines count from the start of the last successful write, not its answer: followers time the
+    // Lease from when they see the write, which is never before it started.
+    let lastRenewMs = this.acquiredAtMs;
     this.setLeading(true);
     this.logger.info('became leader');
     const leadership = new AbortController();
@@ -179,9 +187,10 @@ export class LeaderElector {
       // Never sleep past the deadline: stepping down on time is what keeps two leaders from overlapping.
       await this.nap(Math.min(this.timings.retryPeriodMs, Math.max(0, deadline - this.clock.now())));
       if (stopped) break;
-      const left = deadline - this.clock.now();
+      const attemptStart = this.clock.now();
+      const left = deadline - attemptStart;
       if (left > 0 && (await this.attemptWithin(left))) {
-        lastRenewMs = this.clock.now();
+        lastRenewMs = attemptStart;
         continue;
       }
       const holder = this.leader();
