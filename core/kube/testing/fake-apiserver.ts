@@ -140,6 +140,18 @@ export class FakeApiServer {
     return this.write(resource, 'ADDED', this.stamp(resource, obj, true));
   }
 
+  /** Deletes an object as if by another client (watches see DELETED). */
+  deleteObject(plural: string, name: string, namespace?: string): void {
+    const resource = this.resources.find((r) => r.plural === plural);
+    const current = this.objects.get(objectKey(plural, name, namespace));
+    if (!resource || !current) throw new Error(`no ${plural} ${namespace ?? ''}/${name}`);
+    this.objects.delete(objectKey(plural, name, namespace));
+    this.record(resource, 'DELETED', {
+      ...current,
+      metadata: { ...current.metadata, resourceVersion: String(++this.rv) },
+    });
+  }
+
   /** Sends a BOOKMARK with the current resourceVersion to every watch that asked for bookmarks. */
   bookmark(): string {
     const rv = String(this.rv);
@@ -188,7 +200,7 @@ export class FakeApiServer {
         if (req.method === 'GET') return this.get(res, resource, key, name);
         if (req.method === 'PUT') return this.update(req, res, resource, key, name, subresource);
         if (req.method === 'PATCH') return this.patch(req, res, resource, key, name, namespace, subresource);
-        if (req.method === 'DELETE') return this.remove(req, res, resource, key, name);
+        if (req.method === 'DELETE') return this.handleDelete(req, res, resource, key, name);
       }
       return status(res, 405, 'MethodNotAllowed', `${req.method} is not supported here`);
     } catch (err) {
@@ -310,7 +322,7 @@ export class FakeApiServer {
     return json(res, current ? 200 : 201, this.write(r, current ? 'MODIFIED' : 'ADDED', stamped));
   }
 
-  private remove(req: RecordedRequest, res: ServerResponse, r: FakeResource, key: string, name: string): Handled {
+  private handleDelete(req: RecordedRequest, res: ServerResponse, r: FakeResource, key: string, name: string): Handled {
     const current = this.objects.get(key);
     if (!current) return notFound(res, r, name);
     const opts = JSON.parse(req.body || '{}') as { preconditions?: { uid?: string; resourceVersion?: string } };
