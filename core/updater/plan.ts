@@ -13,7 +13,9 @@
 //   - actual > maximum: scale in an updated instance when there are more than desired, else an outdated one.
 // Every action that takes an available instance out of service needs available - 1 >= minimum; otherwise the
 // pass ends with a wait. Creating instances and touching unavailable ones never waits.
-// Instances whose removal finished are deleted in every pass. The plan is deterministic: re-planning the same
+// Instances being removed are not active: they leave the replicas as soon as they are marked, and their
+// scale-in protocol (not this arithmetic) keeps the data safe. Instances whose removal finished are deleted in
+// every pass. The plan is deterministic: re-planning the same
 // state gives the same actions, and re-planning after applying them adds no disruption beyond the limits.
 
 import { allocateNames } from '../naming/ordinal-names.ts';
