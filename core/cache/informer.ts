@@ -16,7 +16,7 @@ export interface Informer<T extends KubeObject = KubeObject> {
   readonly kind: ResourceKind;
   /** Registers a handler; objects already in the cache are replayed to it as `add`. Returns an unsubscribe. */
   addHandler(handler: EventHandler<T>): () => void;
-  /** Adds an index; must be called before `start`. */
+  /** Adds an index; allowed at any time (SharedInformer builds it from the current content). */
   addIndex(name: string, fn: IndexFunc<T>): void;
   /** True once the first complete list has been loaded. */
   hasSynced(): boolean;

@@ -380,6 +380,16 @@ describe('watch', () => {
     expect(events[0]?.[1]).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
   });
 
+  test('a watch the server keeps open past timeoutSeconds plus the grace period ends with a transport error', async () => {
+    const client = new RestKubeClient(kubeConfig({ cert: true }), { watchGraceMs: 0 });
+    // The fake never honours timeoutSeconds, like a connection that died without a FIN.
+    const handle = await client.watch(TiKVGroup, { namespace: 'watch', timeoutSeconds: 1 }, () => {});
+    const outcome = await handle.done;
+    expect(isTransportError(outcome)).toBe(true);
+    expect((outcome as Error).message).toContain('stream still open 1s after it started');
+    await waitFor(() => server.openWatches() === 0);
+  });
+
   test('an HTTP error when starting a watch rejects with a KubeApiError', async () => {
     const unknownKind: ResourceKind = { ...TiKVGroup, plural: 'nothings' };
     const err = await caught(certClient().watch(unknownKind, {}, () => {}));

@@ -39,6 +39,8 @@ export interface RestKubeClientOptions {
   /** Also the default field manager of non-apply writes (the apiserver takes the part before `/`). */
   userAgent?: string;
   requestTimeoutMs?: number;
+  /** A watch with timeoutSeconds that the server has not ended this long after that is given up. Default 30 s. */
+  watchGraceMs?: number;
   /** Called once per HTTP request (each list page, each watch start), for API request metrics. */
   onRequest?(info: RequestInfo): void;
 }
@@ -60,6 +62,7 @@ export class RestKubeClient implements KubeClient {
   private readonly fieldManager: string;
   private readonly pageSize: number;
   private readonly onRequest: ((info: RequestInfo) => void) | undefined;
+  private readonly watchGraceMs: number;
 
   constructor(kubeConfig: KubeConfig, opts: RestKubeClientOptions = {}) {
     this.transport = new KubeTransport(kubeConfig, {
@@ -70,6 +73,7 @@ export class RestKubeClient implements KubeClient {
     this.fieldManager = opts.fieldManager ?? DEFAULT_FIELD_MANAGER;
     this.pageSize = opts.pageSize ?? 500;
     this.onRequest = opts.onRequest;
+    this.watchGraceMs = opts.watchGraceMs ?? 30_000;
   }
 
   /** From a kubeconfig file, with its current context (or `context`). */
@@ -227,12 +231,32 @@ export class RestKubeClient implements KubeClient {
       settle = resolve;
     });
     let finished = false;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
     const finish = (outcome: unknown) => {
       if (finished) return;
       finished = true;
+      clearTimeout(deadline);
       stream.abort();
       settle(stopped ? undefined : outcome);
     };
+    // A connection that died silently (no FIN, no RST) would leave the watch, and the cache behind it,
+    // waiting forever; the apiserver ends a watch at timeoutSeconds, so one still open well after that is dead.
+    if (opts.timeoutSeconds) {
+      const graceMs = this.watchGraceMs;
+      deadline = setTimeout(
+        () => {
+          const seconds = opts.timeoutSeconds! + graceMs / 1000;
+          finish(
+            kubeTransportError(
+              `watch ${kind.kind}`,
+              `stream still open ${seconds}s after it started (timeoutSeconds=${opts.timeoutSeconds})`,
+            ),
+          );
+        },
+        opts.timeoutSeconds * 1000 + graceMs,
+      );
+      (deadline as { unref?: () => void }).unref?.();
+    }
 
     let buffered = '';
     response.setEncoding('utf8');
