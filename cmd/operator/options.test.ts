@@ -1,0 +1,78 @@
+import { describe, expect, test } from 'bun:test';
+import { parseHttpAddress, parseRunOptions, UsageError } from './options.ts';
+
+describe('tikv-operator run flags', () => {
+  test('defaults suit an in-cluster Deployment: leader election on, all namespaces, probes on 0.0.0.0:8080', () => {
+    expect(parseRunOptions([])).toEqual({
+      kubeconfig: undefined,
+      context: undefined,
+      namespace: undefined,
+      leaderElect: true,
+      leaderElectionNamespace: undefined,
+      leaderElectionId: 'tikv-operator',
+      workers: 4,
+      logLevel: 'info',
+      logFormat: 'json',
+      httpHost: '0.0.0.0',
+      httpPort: 8080,
+      benchResults: 'bench/results/latest.json',
+    });
+  });
+
+  test('every flag is read', () => {
+    const opts = parseRunOptions([
+      '--kubeconfig=/k',
+      '--context',
+      'kind',
+      '--namespace=tikv',
+      '--leader-elect=false',
+      '--leader-election-namespace=ops',
+      '--leader-election-id=lease',
+      '--workers=8',
+      '--log-level=debug',
+      '--log-format=text',
+      '--http-address=127.0.0.1:0',
+      '--bench-results=/tmp/b.json',
+    ]);
+    expect(opts).toMatchObject({
+      kubeconfig: '/k',
+      context: 'kind',
+      namespace: 'tikv',
+      leaderElect: false,
+      leaderElectionNamespace: 'ops',
+      leaderElectionId: 'lease',
+      workers: 8,
+      logLevel: 'debug',
+      logFormat: 'text',
+      httpHost: '127.0.0.1',
+      httpPort: 0,
+      benchResults: '/tmp/b.json',
+    });
+  });
+
+  test('a bare --leader-elect means true', () => {
+    expect(parseRunOptions(['--leader-elect', '--workers=1'])).toMatchObject({ leaderElect: true, workers: 1 });
+  });
+
+  test('--help is answered before anything is validated', () => {
+    expect(parseRunOptions(['--workers=x', '--help'])).toBe('help');
+  });
+
+  test.each([
+    [['--workers=0'], '--workers must be a positive integer, got "0"'],
+    [['--workers=2.5'], '--workers must be a positive integer'],
+    [['--leader-elect=yes'], '--leader-elect must be true or false, got "yes"'],
+    [['--log-level=loud'], 'unknown log level "loud"'],
+    [['--log-format=xml'], 'unknown log format "xml"'],
+    [['--http-address=8080'], '--http-address must be host:port'],
+    [['--no-such-flag'], "Unknown option '--no-such-flag'"],
+    [['extra'], 'unexpected argument: extra'],
+  ])('%p is refused with one clear line', (argv, message) => {
+    expect(() => parseRunOptions(argv)).toThrow(UsageError);
+    expect(() => parseRunOptions(argv)).toThrow(message);
+  });
+
+  test('IPv6 hosts may be bracketed', () => {
+    expect(parseHttpAddress('[::]:9090')).toEqual({ host: '::', port: 9090 });
+  });
+});

@@ -1,0 +1,128 @@
+// Flags of `tikv-operator run`, parsed and validated as a pure function so that every config error becomes one
+// clear line before anything starts.
+import { parseArgs } from 'node:util';
+import { type LogFormat, type LogLevel, parseLogFormat, parseLogLevel } from '../../core/observability/log.ts';
+
+export interface RunOptions {
+  /** Explicit kubeconfig; otherwise KUBECONFIG, the in-cluster service account, then ~/.kube/config. */
+  kubeconfig?: string;
+  context?: string;
+  /** Watch and manage only this namespace; all namespaces when omitted. */
+  namespace?: string;
+  leaderElect: boolean;
+  leaderElectionNamespace?: string;
+  leaderElectionId: string;
+  workers: number;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  httpHost: string;
+  httpPort: number;
+  benchResults: string;
+}
+
+export const runUsage = `Usage: tikv-operator run [flags]
+
+Runs the operator: watches Cluster, PDGroup, PD, TiKVGroup and TiKV objects and reconciles them.
+
+Flags:
+  --kubeconfig <path>              kubeconfig file (default: KUBECONFIG, in-cluster service account, ~/.kube/config)
+  --context <name>                 kubeconfig context (default: current context)
+  --namespace <ns>                 manage only this namespace (default: all namespaces)
+  --leader-elect[=true|false]      run controllers only while holding the leader Lease (default: true)
+  --leader-election-namespace <ns> namespace of the Lease (default: the in-cluster namespace, else "default")
+  --leader-election-id <name>      name of the Lease (default: tikv-operator)
+  --workers <n>                    concurrent reconciles per controller (default: 4)
+  --log-level <level>              debug, info, warn or error (default: info)
+  --log-format <format>            json or text (default: json)
+  --http-address <host:port>       /healthz, /readyz, /metrics and /bench (default: 0.0.0.0:8080)
+  --bench-results <path>           file served at /bench (default: bench/results/latest.json)
+  -h, --help                       show this help
+`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseRunOptions(argv: string[]): RunOptions | 'help' {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument: ${parsed.positionals[0]}`);
+  const { host, port } = parseHttpAddress(v['http-address'] ?? '0.0.0.0:8080');
+  return {
+    kubeconfig: v.kubeconfig,
+    context: v.context,
+    namespace: v.namespace,
+    leaderElect: parseBool('--leader-elect', v['leader-elect'] ?? 'true'),
+    leaderElectionNamespace: v['leader-election-namespace'],
+    leaderElectionId: v['leader-election-id'] ?? 'tikv-operator',
+    workers: parsePositiveInt('--workers', v.workers ?? '4'),
+    logLevel: wrap(() => parseLogLevel(v['log-level'] ?? 'info')),
+    logFormat: wrap(() => parseLogFormat(v['log-format'] ?? 'json')),
+    httpHost: host,
+    httpPort: port,
+    benchResults: v['bench-results'] ?? 'bench/results/latest.json',
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: normaliseBooleanFlags(argv),
+    strict: true,
+    allowPositionals: true,
+    options: {
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      namespace: { type: 'string' },
+      'leader-elect': { type: 'string' },
+      'leader-election-namespace': { type: 'string' },
+      'leader-election-id': { type: 'string' },
+      workers: { type: 'string' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+      'http-address': { type: 'string' },
+      'bench-results': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** `--leader-elect` alone means true, as with Kubernetes components; `--leader-elect=false` turns it off. */
+function normaliseBooleanFlags(argv: string[]): string[] {
+  return argv.map((arg) => (arg === '--leader-elect' ? '--leader-elect=true' : arg));
+}
+
+function parseBool(flag: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new UsageError(`${flag} must be true or false, got "${value}"`);
+}
+
+function parsePositiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+export function parseHttpAddress(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  const host = i < 0 ? '' : value.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(i < 0 ? value : value.slice(i + 1));
+  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--http-address must be host:port (for example 0.0.0.0:8080), got "${value}"`);
+  }
+  return { host, port };
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
