@@ -681,6 +681,9 @@ export class PdClusterModel {
   }
 
   private reject(component: 'pd' | 'tikv', subject: string, reason: string): void {
+    // A crash-looping process retries the same start: record it once until something else happens.
+    const last = this.rejectionList.at(-1);
+    if (last && last.component === component && last.subject === subject && last.reason === reason) return;
     this.rejectionList.push({ atMs: this.now(), component, subject, reason });
     if (this.rejectionList.length > 100) this.rejectionList.shift();
   }
