@@ -33,7 +33,7 @@ function processesMentioning(text: string): number[] {
 test(
   'stop() ends every control-plane process and removes the directory',
   async () => {
-    const cp = await startControlPlane({ nodes: 1, zones: ['zone-a'] });
+    const cp = await startControlPlane({ nodes: 1, zones: ['zone-a'], crdDir: false });
     let pids: number[] = [];
     try {
       pids = cp.processes.map((p) => p.pid);

@@ -21,8 +21,9 @@ export interface ControlPlaneOptions {
   nodes?: number;
   /** Values of topology.kubernetes.io/zone (default zone-a, zone-b, zone-c). */
   zones?: string[];
-  /** CRDs to install before returning: every YAML file of this directory (default `crds/` at the repo root). */
-  crdDir?: string;
+  /** CRDs to install before returning: every YAML file of this directory (default `crds/` at the repo root);
+   * false installs none. */
+  crdDir?: string | false;
   /** Progress and timings on stderr. */
   log?: boolean;
 }
@@ -181,7 +182,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         what: 'the default ServiceAccount',
         check,
       }),
-      readCrds(crdDir).then(async (crds) => {
+      (crdDir === false ? Promise.resolve([]) : readCrds(crdDir)).then(async (crds) => {
         if (crds.length === 0) return;
         await installCrds(api, crds);
         log(`${crds.length} CRDs from ${crdDir} established`);
