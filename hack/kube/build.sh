@@ -22,8 +22,18 @@ if [[ -n "${KUBEBUILDER_ASSETS:-}" ]]; then
   exit 0
 fi
 
+binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+all_cached() { local b; for b in "${binaries[@]}"; do [[ -x "$bin/$b" ]] || return 1; done; }
+if all_cached; then echo "$bin"; exit 0; fi # the common case: no Go, no lock needed
+
 command -v go >/dev/null || { log "Go is required to build the control plane (or set KUBEBUILDER_ASSETS)"; exit 1; }
 mkdir -p "$bin"
+# Concurrent callers (parallel test runs, the dev command) would clobber each other's .tmp outputs: one builds,
+# the others wait and then find everything cached.
+if command -v flock >/dev/null; then
+  exec 9>"$bin/../.build.lock"
+  flock -n 9 || { log "another build is running, waiting for it"; flock 9; }
+fi
 export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=mod"
 
 # The apiserver reports this in /version and --version; kwok gates flags on it.
