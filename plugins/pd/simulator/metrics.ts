@@ -40,6 +40,12 @@ const series: Array<{ name: string; type: 'counter' | 'gauge'; help: string; val
     help: 'Region leaders held by simulated stores when they were stopped.',
     value: (c) => c.droppedLeaders,
   },
+  {
+    name: 'tikv_simulator_pd_leader_drop_events_total',
+    type: 'counter',
+    help: 'Simulated PD leaders stopped or deleted without a transfer first.',
+    value: (c) => c.pdLeaderDropEvents,
+  },
 ];
 
 function escapeLabel(value: string): string {

@@ -192,11 +192,11 @@ export class PdClusterModel {
   }
 
   memberDown(name: string): void {
-    this.memberSet.down(name);
-    this.afterChange();
+    this.setMemberHealth(name, false);
   }
 
   setMemberHealth(name: string, healthy: boolean): boolean {
+    if (!healthy) this.checkPdLeaderDrop(name, 'stopped');
     const found = this.memberSet.setHealth(name, healthy);
     this.afterChange();
     return found;
@@ -225,15 +225,30 @@ export class PdClusterModel {
   deleteMemberByName(name: string): void {
     const member = this.memberSet.get(name);
     if (!member) throw pdErrors.memberNotFoundByName(name);
-    this.memberSet.remove(member);
-    this.afterChange();
+    this.removeMember(member);
   }
 
   deleteMemberById(id: bigint): void {
     const member = this.memberSet.byId(id);
     if (!member) throw pdErrors.memberRemove('etcdserver: member not found');
+    this.removeMember(member);
+  }
+
+  private removeMember(member: PdMember): void {
+    const wasLeader = this.memberSet.leader()?.name === member.name;
+    const couldTransfer = this.memberSet.list().some((m) => m.healthy && m.name !== member.name);
     this.memberSet.remove(member);
+    if (wasLeader && couldTransfer) this.ledger.recordPdLeaderDrop(member.name, 'deleted', this.now());
     this.afterChange();
+  }
+
+  /** PD's leader goes away without a transfer although a healthy member could have taken over. */
+  private checkPdLeaderDrop(name: string, how: 'stopped' | 'deleted'): void {
+    const leader = this.memberSet.leader();
+    if (leader?.name !== name || !leader.healthy) return;
+    if (this.memberSet.list().some((m) => m.healthy && m.name !== name)) {
+      this.ledger.recordPdLeaderDrop(name, how, this.now());
+    }
   }
 
   setMemberLeaderPriority(name: string, priority: number): void {

@@ -25,6 +25,7 @@ describe('safety accounting', () => {
         dataLostRegions: 0,
         leaderDropEvents: 0,
         droppedLeaders: 0,
+        pdLeaderDropEvents: 0,
       },
     });
   });
@@ -90,6 +91,28 @@ describe('safety accounting', () => {
     model.destroyData('tikv-data-3');
     tickUntilSettled(model);
     expect(model.safety().clean).toBe(true);
+  });
+
+  test('stopping or deleting the PD leader without a transfer counts, after a transfer it does not', () => {
+    const { model } = testCluster();
+    model.transferLeader('basic-pd-1');
+    model.memberDown('basic-pd-0'); // not the leader
+    model.memberUp({ name: 'basic-pd-0', clientUrls: [], peerUrls: [], dataId: 'pd-data-0' });
+    expect(model.safety().counters.pdLeaderDropEvents).toBe(0);
+    model.memberDown('basic-pd-1'); // the leader, with healthy peers
+    expect(model.safety().counters.pdLeaderDropEvents).toBe(1);
+    expect(model.safety().violations.at(-1)).toMatchObject({ kind: 'pd-leader-dropped', member: 'basic-pd-1' });
+    model.memberUp({ name: 'basic-pd-1', clientUrls: [], peerUrls: [], dataId: 'pd-data-1' });
+    const leader = model.leader()?.name as string;
+    model.deleteMemberByName(leader);
+    expect(model.safety().counters.pdLeaderDropEvents).toBe(2);
+    expect(model.safety().clean).toBe(false);
+  });
+
+  test('a single PD member restarting is not a leader drop: nobody could take over', () => {
+    const { model } = testCluster({ pdMembers: 1 });
+    model.memberDown('basic-pd-0');
+    expect(model.safety().counters.pdLeaderDropEvents).toBe(0);
   });
 
   test('the list of violations is bounded, oldest dropped first', () => {

@@ -1,15 +1,18 @@
 // The simulator's record of what the operator must never cause (design brief section 4): a region without a
-// quorum of live peers (unavailable), a region whose every copy is gone (data lost), and a store stopped while
-// it still led regions (its leaders dropped instead of being evicted first). Tests and the bench assert that
+// quorum of live peers (unavailable), a region whose every copy is gone (data lost), a store stopped while it
+// still led regions (its leaders dropped instead of being evicted first), and the PD leader stopped or removed
+// while another member could have taken over (no transfer first). Tests and the bench assert that
 // these stay at zero; every violation is also kept in a bounded list with its time and cause.
 
-export type ViolationKind = 'region-unavailable' | 'data-lost' | 'leader-dropped';
+export type ViolationKind = 'region-unavailable' | 'data-lost' | 'leader-dropped' | 'pd-leader-dropped';
 
 export interface Violation {
   kind: ViolationKind;
   atMs: number;
   regionId?: number;
   storeId?: number;
+  /** PD member name, for pd-leader-dropped. */
+  member?: string;
   /** What happened, for a test failure message or the bench report. */
   detail: string;
 }
@@ -25,6 +28,8 @@ export interface SafetyCounters {
   leaderDropEvents: number;
   /** Sum of the leaders those stores held when they stopped. */
   droppedLeaders: number;
+  /** The PD leader stopped or was deleted while another healthy member could have been made leader first. */
+  pdLeaderDropEvents: number;
 }
 
 export interface SafetyReport {
@@ -53,6 +58,7 @@ export class SafetyLedger {
     dataLostRegions: 0,
     leaderDropEvents: 0,
     droppedLeaders: 0,
+    pdLeaderDropEvents: 0,
   };
 
   constructor(private readonly keep = 200) {}
@@ -101,6 +107,16 @@ export class SafetyLedger {
     });
   }
 
+  recordPdLeaderDrop(member: string, how: 'stopped' | 'deleted', nowMs: number): void {
+    this.counts.pdLeaderDropEvents += 1;
+    this.record({
+      kind: 'pd-leader-dropped',
+      atMs: nowMs,
+      member,
+      detail: `PD leader ${member} was ${how} without a transfer to another healthy member first`,
+    });
+  }
+
   isLost(regionId: number): boolean {
     return this.lost.has(regionId);
   }
@@ -110,7 +126,11 @@ export class SafetyLedger {
     return {
       counters: { ...c },
       violations: this.recent.map((v) => ({ ...v })),
-      clean: c.regionUnavailableEvents === 0 && c.dataLostRegions === 0 && c.leaderDropEvents === 0,
+      clean:
+        c.regionUnavailableEvents === 0 &&
+        c.dataLostRegions === 0 &&
+        c.leaderDropEvents === 0 &&
+        c.pdLeaderDropEvents === 0,
     };
   }
 
