@@ -21,14 +21,17 @@ export const schedulePolicySchema = withRules(
       v.description('Policy type. `EvenlySpread`: spread instances over topologies by weight.'),
     ),
     evenlySpread: v.optional(
-      v.object({
-        topologies: v.pipe(
-          v.array(topologyWeightSchema),
-          v.minLength(1, 'evenlySpread.topologies must not be empty'),
-          v.maxLength(32),
-          v.description('Topology domains and their weights.'),
-        ),
-      }),
+      v.pipe(
+        v.object({
+          topologies: v.pipe(
+            v.array(topologyWeightSchema),
+            v.minLength(1, 'evenlySpread.topologies must not be empty'),
+            v.maxLength(32),
+            v.description('Topology domains and their weights.'),
+          ),
+        }),
+        v.description('Settings of `EvenlySpread`; required with that type.'),
+      ),
     ),
   }),
   [

@@ -35,10 +35,10 @@ describe('template resources', () => {
   });
 
   test.each([
-    [{ cpu: '2 cores' }, `${T}.resources.cpu:`],
-    [{ memory: -1 }, `${T}.resources.memory:`],
-    [{ cpu: 1.5 }, `${T}.resources.cpu:`],
-  ])('rejects %p', (resources, issue) => {
+    ['a cpu with a unit word', { cpu: '2 cores' }, `${T}.resources.cpu:`],
+    ['a negative memory', { memory: -1 }, `${T}.resources.memory:`],
+    ['a fractional number (write "1500m")', { cpu: 1.5 }, `${T}.resources.cpu:`],
+  ])('rejects %s', (_, resources, issue) => {
     expect(issues({ resources })).toContain(issue);
   });
 });
