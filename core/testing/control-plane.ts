@@ -262,6 +262,9 @@ function etcdArgs(dir: string, clientPort: number, peerPort: number): string[] {
     // Test data is disposable: skipping fsync makes every apiserver write much cheaper.
     '--unsafe-no-fsync=true',
     '--log-level=warn',
+    // One member: no peer to wait for, so elect it quickly instead of after the default 1 s timeout.
+    '--heartbeat-interval=10',
+    '--election-timeout=100',
   ];
 }
 
