@@ -34,13 +34,21 @@ describe('runtime adapter under Bun', () => {
   });
 
   test('delivers SIGTERM and SIGINT to the callback and unsubscribes cleanly', async () => {
-    const before = { term: process.listenerCount('SIGTERM'), int: process.listenerCount('SIGINT') };
+    // Other test files (the control-plane harness) add and remove their own signal listeners concurrently, so
+    // compare identities of listeners rather than counts.
+    const before = { term: process.listeners('SIGTERM'), int: process.listeners('SIGINT') };
     const received: ShutdownSignal[] = [];
     let wake: () => void = () => {};
     const unsubscribe = onShutdownSignal((signal) => {
       received.push(signal);
       wake();
     });
+    const ours = {
+      term: process.listeners('SIGTERM').filter((l) => !before.term.includes(l)),
+      int: process.listeners('SIGINT').filter((l) => !before.int.includes(l)),
+    };
+    expect(ours.term).toHaveLength(1);
+    expect(ours.int).toHaveLength(1);
     try {
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         const delivered = new Promise<void>((resolve) => {
@@ -53,8 +61,8 @@ describe('runtime adapter under Bun', () => {
     } finally {
       unsubscribe();
     }
-    expect(process.listenerCount('SIGTERM')).toBe(before.term);
-    expect(process.listenerCount('SIGINT')).toBe(before.int);
+    expect(process.listeners('SIGTERM')).not.toContain(ours.term[0]);
+    expect(process.listeners('SIGINT')).not.toContain(ours.int[0]);
   });
 
   test('reads environment variables and reports unset ones as undefined', () => {

@@ -1,0 +1,175 @@
+// The plugin contract: everything the generic core needs to know about one component (PD, TiKV, a test
+// component), and nothing more. The core's cluster, group and instance reconcilers call these members at fixed
+// points; docs/plugins.md documents them one by one. This is the widest interface of the code base on purpose:
+// every other seam (Reconciler, EventMapper, Informer, KubeClient) stays small.
+//
+// Plugins never talk to the apiserver for the objects the core manages (Pods, ConfigMaps, PVCs, Services,
+// instances): they return what they want rendered, or a task result, and the core applies it. They do talk to
+// their own data plane (PD's HTTP API) from their protocol steps.
+import type { Cluster } from '../api/cluster.ts';
+import type { KindDefinition, KindObject } from '../api/kind.ts';
+import type { CommonTemplateSpec, ConfigUpdateStrategy } from '../api/template.ts';
+import type { KubeObject } from '../kube/object.ts';
+import type { EventRecorder } from '../observability/events.ts';
+import type { Logger } from '../observability/log.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { Task } from '../tasks/task.ts';
+
+/** Instance spec fields the core relies on (the template spec is inlined; see core/api/instance.ts). */
+export interface InstanceSpec extends CommonTemplateSpec {
+  cluster: { name: string };
+  topology: Record<string, string>;
+  subdomain: string;
+  version: string;
+  image?: string | undefined;
+  config?: string | undefined;
+  configUpdateStrategy: ConfigUpdateStrategy;
+  /** Only for plugins whose scale-in mode is `offline`: the group asks for safe removal by setting it. */
+  offline?: boolean | undefined;
+}
+
+export type InstanceObject = KindObject<InstanceSpec, Record<string, unknown>>;
+export type GroupObject = KindObject<
+  {
+    cluster: { name: string };
+    replicas: number;
+    minReadySeconds: number;
+    template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown };
+  } & Record<string, unknown>,
+  Record<string, unknown>
+>;
+
+/** A named port of the component's main container; also exposed on the group's headless peer Service. */
+export interface ComponentPort {
+  name: string;
+  port: number;
+}
+
+/** Shared by every hook: who is asking, and the facts the cluster publishes. */
+export interface ComponentContext {
+  cluster: Cluster;
+  /** Groups of every component in this cluster, by component name (PD's URL is read from here by TiKV). */
+  groups: ReadonlyMap<string, readonly GroupObject[]>;
+  clock: Clock;
+  logger: Logger;
+  events: EventRecorder;
+}
+
+/** What the instance reconciler knows while it works on one instance. */
+export interface InstanceContext<D = unknown> extends ComponentContext {
+  instance: InstanceObject;
+  group: GroupObject | undefined;
+  /** The instance's Pod, if it exists. */
+  pod: (KubeObject & Record<string, unknown>) | undefined;
+  /** Every instance of the same group (peers), including this one. */
+  peers: readonly InstanceObject[];
+  /** The plugin's view of this instance in its data plane (a PD member, a TiKV store), from `loadDataPlane`. */
+  dataPlane: D;
+  /** Status fields the plugin wants written (store id, member id, leader flag). Merged into `status` once. */
+  statusPatch: Record<string, unknown>;
+  /** Conditions the plugin sets on the instance (LeadersEvicted, Offlined). Merged by type, written once. */
+  setCondition(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void;
+}
+
+/** The component's config file, rendered from the user's TOML plus the keys the operator manages. */
+export type RenderedConfig = { ok: true; fileName: string; content: string } | { ok: false; errors: string[] };
+
+/** The component-specific part of the Pod; the core adds identity, volumes, labels, topology and the overlay. */
+export interface RenderedPod {
+  /** The main container: name, image, command, ports, probes, env, resources. */
+  container: Record<string, unknown> & { name: string };
+  /** Where the rendered config file is mounted (its directory). */
+  configMountPath: string;
+  /** Extra Pod volumes (emptyDir, secrets). */
+  volumes?: Record<string, unknown>[];
+  /** Seconds; the core sets it on the Pod spec. */
+  terminationGracePeriodSeconds?: number;
+}
+
+/** A Service the component needs besides the headless peer Service (PD's client Service). */
+export interface RenderedService {
+  name: string;
+  ports: ComponentPort[];
+  /** `None` for headless. */
+  clusterIP?: 'None';
+}
+
+/** Facts a component publishes on the Cluster's status (PD: its URL and the cluster id). */
+export interface ClusterFacts {
+  pd?: string;
+  id?: string;
+}
+
+/**
+ * How a component leaves the group safely:
+ * - `offline`: the group sets `spec.offline: true` on the instance; `steps` run in the instance reconciler until
+ *   all complete, then `isRemoved` turns true and the group deletes the instance. Setting `offline` back to false
+ *   before that runs `cancelSteps` (TiKV: store offline → back Up).
+ * - `delete`: the group deletes the instance; `steps` run in the instance's finalizer before its Pod, ConfigMap
+ *   and PVCs are removed (PD: transfer leadership, delete the member).
+ * Deleting the whole Cluster runs neither: everything goes.
+ */
+export interface ScaleInProtocol<D> {
+  mode: 'offline' | 'delete';
+  steps: Task<InstanceContext<D>>[];
+  cancelSteps?: Task<InstanceContext<D>>[];
+  /** `offline` mode: the data plane has finished the removal (TiKV store Tombstone / Removed). */
+  isRemoved?(ctx: InstanceContext<D>): boolean;
+  /**
+   * Whether the group may start removing `count` more instances now (PD: quorum of the remaining members; TiKV:
+   * enough Up stores for max-replicas). A refusal becomes a group condition and a Warning event.
+   */
+  mayRemove?(ctx: ComponentContext & { group: GroupObject; instances: readonly InstanceObject[] }, count: number):
+    | { ok: true }
+    | { ok: false; reason: string };
+}
+
+/** Steps around a Pod recreation (restart or upgrade). */
+export interface RestartProtocol<D> {
+  /** Run before the Pod is deleted; all must complete (PD: transfer leadership; TiKV: evict leaders). */
+  before: Task<InstanceContext<D>>[];
+  /** Run once the new Pod is running again (TiKV: remove the evict-leader scheduler when the store is Up). */
+  after: Task<InstanceContext<D>>[];
+  /** Grace period for the Pod deletion (TiKV: sized to its region count). */
+  gracePeriodSeconds?(ctx: InstanceContext<D>): number;
+}
+
+/** Pushes data-plane changes into the controllers, so no step waits for a fixed poll. */
+export interface DataPlaneSource {
+  /** Starts watching one cluster; `onChange` gets instance names whose data-plane view changed. */
+  watch(cluster: Cluster, onChange: (instanceNames: readonly string[]) => void): () => void;
+}
+
+export interface ComponentPlugin<D = unknown> {
+  /** The `tikv.org/component` label value ("pd"). */
+  readonly name: string;
+  readonly groupKind: KindDefinition;
+  readonly instanceKind: KindDefinition;
+  /** Components that must be ready and upgraded before this one (TiKV: ["pd"]). */
+  readonly dependsOn: readonly string[];
+  readonly ports: readonly ComponentPort[];
+  /** Template fields that may change without a restart besides the core's (labels, annotations, volume size). */
+  readonly hotReloadableFields?: readonly string[];
+
+  /** Renders the config file; errors (bad TOML, managed keys) become `ConfigInvalid` and change no Pod. */
+  renderConfig(ctx: InstanceContext<D>): RenderedConfig;
+  renderPod(ctx: InstanceContext<D>): RenderedPod;
+  /** Services besides the headless peer Service the core always creates. */
+  services?(ctx: ComponentContext & { group: GroupObject }): RenderedService[];
+  /** Annotations stamped on a new instance when the group creates it (PD: initial cluster membership). */
+  newInstanceAnnotations?(ctx: ComponentContext & { group: GroupObject; name: string }): Record<string, string>;
+
+  /** Reads this instance's data-plane view at the start of a reconcile (from a cache, not a blocking call). */
+  loadDataPlane(ctx: InstanceContext<undefined>): Promise<D> | D;
+  /** Whether the instance serves: Pod ready and the data plane agrees (member healthy, store Up). */
+  health(ctx: InstanceContext<D>): { healthy: boolean; reason: string };
+  /** Lower is disrupted first by scale-in and rolling updates (PD: the leader last). */
+  disruptionCost?(ctx: InstanceContext<D>): number;
+  /** Extra steps of the normal reconcile, after the Pod exists (TiKV: store labels). */
+  syncSteps?: Task<InstanceContext<D>>[];
+  readonly restart: RestartProtocol<D>;
+  readonly scaleIn: ScaleInProtocol<D>;
+  /** Facts this component publishes on the Cluster status. */
+  clusterFacts?(ctx: ComponentContext & { groups: ReadonlyMap<string, readonly GroupObject[]> }): ClusterFacts;
+  readonly dataPlaneSource?: DataPlaneSource;
+}
