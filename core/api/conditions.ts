@@ -46,6 +46,11 @@ export const conditionTypes = {
   Suspended: 'Suspended',
   /** Instance: its Pod exists and runs. */
   Running: 'Running',
+  /**
+   * Instance, plugins whose scale-in mode is `offline`: False while the removal runs, True (reason `Completed`)
+   * once the data plane finished it; the group then deletes the instance.
+   */
+  Offlined: 'Offlined',
 } as const;
 
 /** Reasons the generic reconcilers use on the conditions above. */
