@@ -53,7 +53,8 @@ export function buildContainer(options: RunOptions, overrides: ContainerOverride
     useValue: overrides.logger ?? createLogger({ level: options.logLevel, format: options.logFormat }),
   });
   c.register(tokens.kubeConfig, { useValue: loaded.kubeConfig });
-  c.register(tokens.kubeNamespace, { useValue: loaded.namespace });
+  // A factory, not useValue: tsyringe takes `{ useValue: undefined }` for a class provider and fails to resolve it.
+  c.register(tokens.kubeNamespace, { useFactory: () => loaded.namespace });
   c.register(tokens.metrics, { useFactory: instanceCachingFactory(() => new OperatorMetrics()) });
   c.register(tokens.kubeClient, {
     useFactory: instanceCachingFactory(
