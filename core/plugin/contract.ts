@@ -116,21 +116,33 @@ export interface ScaleInProtocol<D> {
   /** `offline` mode: the data plane has finished the removal (TiKV store Tombstone / Removed). */
   isRemoved?(ctx: InstanceContext<D>): boolean;
   /**
+   * `offline` mode: the data plane shows a removal under way (TiKV store Offline / Removing). With `offline`
+   * back to false this makes the instance reconciler run `cancelSteps` (also after an operator restart that lost
+   * the `Offlined` condition it keeps while removing).
+   */
+  isRemoving?(ctx: InstanceContext<D>): boolean;
+  /**
    * Whether the group may start removing `count` more instances now (PD: quorum of the remaining members; TiKV:
    * enough Up stores for max-replicas). A refusal becomes a group condition and a Warning event.
    */
-  mayRemove?(ctx: ComponentContext & { group: GroupObject; instances: readonly InstanceObject[] }, count: number):
-    | { ok: true }
-    | { ok: false; reason: string };
+  mayRemove?(
+    ctx: ComponentContext & { group: GroupObject; instances: readonly InstanceObject[] },
+    count: number,
+  ): { ok: true } | { ok: false; reason: string };
 }
 
 /** Steps around a Pod recreation (restart or upgrade). */
 export interface RestartProtocol<D> {
   /** Run before the Pod is deleted; all must complete (PD: transfer leadership; TiKV: evict leaders). */
   before: Task<InstanceContext<D>>[];
-  /** Run once the new Pod is running again (TiKV: remove the evict-leader scheduler when the store is Up). */
+  /**
+   * Run whenever the Pod is running and no recreation is pending, so also once the new Pod is back (TiKV: remove
+   * the evict-leader scheduler when the store is Up). Level-triggered: the steps must find out from the data
+   * plane whether there is anything to undo, do nothing otherwise, and stay cheap. That also undoes a `before`
+   * that ran for a recreation the user reverted, and survives an operator restart at any point.
+   */
   after: Task<InstanceContext<D>>[];
-  /** Grace period for the Pod deletion (TiKV: sized to its region count). */
+  /** Grace period for every Pod deletion by the operator (restart, suspend, removal; TiKV: sized to its regions). */
   gracePeriodSeconds?(ctx: InstanceContext<D>): number;
 }
 
