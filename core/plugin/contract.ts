@@ -165,6 +165,13 @@ export interface ComponentPlugin<D = unknown> {
 
   /** Renders the config file; errors (bad TOML, managed keys) become `ConfigInvalid` and change no Pod. */
   renderConfig(ctx: InstanceContext<D>): RenderedConfig;
+  /**
+   * Checks the group's template before any instance gets it (bad TOML, managed keys set): the problems, empty
+   * when fine. Any problem stops the group's rollout with `Synced=False` reason `ConfigInvalid` and a Warning
+   * event. Optional: without it the group still stops once an instance at the new revision reports
+   * `ConfigInvalid` from `renderConfig`.
+   */
+  validateTemplate?(ctx: ComponentContext & { group: GroupObject }): string[];
   renderPod(ctx: InstanceContext<D>): RenderedPod;
   /** Services besides the headless peer Service the core always creates. */
   services?(ctx: ComponentContext & { group: GroupObject }): RenderedService[];
@@ -175,8 +182,12 @@ export interface ComponentPlugin<D = unknown> {
   loadDataPlane(ctx: InstanceContext<undefined>): Promise<D> | D;
   /** Whether the instance serves: Pod ready and the data plane agrees (member healthy, store Up). */
   health(ctx: InstanceContext<D>): { healthy: boolean; reason: string };
-  /** Lower is disrupted first by scale-in and rolling updates (PD: the leader last). */
-  disruptionCost?(ctx: InstanceContext<D>): number;
+  /**
+   * Lower is disrupted first by scale-in and rolling updates (PD: the leader last). Called by the group
+   * reconciler, which has no data-plane view: read what the instance reconciler wrote into the instance's status
+   * (PD's leader flag).
+   */
+  disruptionCost?(instance: InstanceObject, ctx: ComponentContext): number;
   /** Extra steps of the normal reconcile, after the Pod exists (TiKV: store labels). */
   syncSteps?: Task<InstanceContext<D>>[];
   readonly restart: RestartProtocol<D>;
