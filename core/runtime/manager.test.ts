@@ -99,6 +99,15 @@ describe('Manager', () => {
     await manager.stop();
   });
 
+  test('a manager without controllers still reports them running until it stops (readiness, leadership)', async () => {
+    const manager = new Manager({ informerFactory: () => new FakeInformer(kinds.Pod), clock: new FakeClock() });
+    await manager.start();
+    expect(manager.controllersRunning()).toBe(true);
+    expect(manager.isLeader()).toBe(true);
+    await manager.stop();
+    expect(manager.controllersRunning()).toBe(false);
+  });
+
   test('stop drains in-flight reconciles before it stops the informers', async () => {
     const { manager, pods, reconciler, clock, log } = setup();
     reconciler.hold = true;

@@ -144,7 +144,13 @@ export class Manager {
   private runControllers(signal: AbortSignal): void {
     this.controllersActive = true;
     this.logger.info('starting controllers', { controllers: this.controllers.map((c) => c.name) });
-    this.controllerRun = Promise.all(this.controllers.map((c) => c.start(signal))).then(
+    // The run lasts until the signal aborts even when no controller is registered (or one returns early), so
+    // "controllers running" means "this process does the leader's work now".
+    const untilAborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    this.controllerRun = Promise.all([...this.controllers.map((c) => c.start(signal)), untilAborted]).then(
       () => {
         this.controllersActive = false;
       },
