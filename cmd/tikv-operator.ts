@@ -1,14 +1,18 @@
 #!/usr/bin/env bun
-// The operator binary's entry point: `tikv-operator <command>`. Config errors exit 2 with one clear line.
-import packageJson from '../package.json' with { type: 'json' };
+// The operator binary's entry point: `tikv-operator <command>`. Usage and configuration errors exit 2 with one
+// clear line; other failures (a refused CRD downgrade, an unreachable apiserver) exit 1, also with one line.
+import { KubeConfigError } from '../core/kube/config.ts';
+import { runCrdsCommand } from './crds/command.ts';
 import { parseRunOptions, runUsage, UsageError } from './operator/options.ts';
 import { runOperator } from './operator/run.ts';
 import { controllerSetups } from './plugins.ts';
+import { operatorVersion } from './version.ts';
 
 const usage = `Usage: tikv-operator <command> [flags]
 
 Commands:
   run       run the operator (in-cluster or from a kubeconfig)
+  crds      print or install the CustomResourceDefinitions
   version   print the version
 
 Run "tikv-operator <command> --help" for the flags of a command.
@@ -22,8 +26,11 @@ export async function main(argv: string[]): Promise<number> {
       if (options === 'help') return print(runUsage);
       return runOperator(options, controllerSetups);
     }
+    case 'crds':
+      return runCrdsCommand(rest, (text) => process.stdout.write(text));
     case 'version':
-      return print(`tikv-operator ${packageJson.version}\n`);
+      if (rest.length > 0) throw new UsageError(`version takes no arguments, got "${rest[0]}"`);
+      return print(`tikv-operator ${operatorVersion}\n`);
     case undefined:
     case '-h':
     case '--help':
@@ -39,13 +46,27 @@ function print(text: string): number {
   return 0;
 }
 
+/** Exit code and the single line printed for an error that ends the command. */
+export function describeFatal(error: unknown): { code: number; line: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = `tikv-operator: ${conciseParseArgsMessage(message.split('\n')[0]?.trim() ?? '')}`;
+  const isConfigError = error instanceof UsageError || error instanceof KubeConfigError;
+  return { code: isConfigError ? 2 : 1, line };
+}
+
+// node:util parseArgs explains how to pass a positional that starts with '-'; for a mistyped flag that is noise.
+function conciseParseArgsMessage(message: string): string {
+  const unknown = /^Unknown option '([^']+)'\. To specify a positional argument/.exec(message);
+  return unknown ? `unknown flag ${unknown[1]}; see --help` : message;
+}
+
 if (import.meta.main) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`tikv-operator: ${message}\n`);
-      process.exit(error instanceof UsageError ? 2 : 1);
+      const { code, line } = describeFatal(error);
+      process.stderr.write(`${line}\n`);
+      process.exit(code);
     },
   );
 }

@@ -3,24 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { clusterKind, withComponentColumns } from '../core/api/cluster.ts';
-import { buildCrd, crdYaml } from '../core/api/crd.ts';
+import { CRD_GENERATOR, crdFileName as crdBaseName, crdManifests } from '../cmd/crds/manifests.ts';
+import { apiKinds } from '../cmd/kinds.ts';
 import { renderApiReference } from '../core/api/docs.ts';
 import type { KindDefinition } from '../core/api/kind.ts';
-import { PD_COMPONENT, pdKinds } from '../plugins/pd/api.ts';
-import { TIKV_COMPONENT, tikvKinds } from '../plugins/tikv/api.ts';
+
+// The list of kinds lives in the composition root (the binary prints and installs the same CRDs).
+export { apiKinds };
 
 export const repoRoot = join(dirname(new URL(import.meta.url).pathname), '..');
-const GENERATOR = 'hack/generate.ts (bun run crds)';
-
-/** Every kind of the API, core's and the plugins', in the order the reference documents them. */
-export function apiKinds(): KindDefinition[] {
-  const cluster = withComponentColumns(clusterKind, [
-    { name: PD_COMPONENT, displayName: 'PD' },
-    { name: TIKV_COMPONENT, displayName: 'TiKV' },
-  ]);
-  return [cluster, ...pdKinds, ...tikvKinds] as KindDefinition[];
-}
 
 export interface GeneratedFile {
   /** Relative to the repository root. */
@@ -29,7 +20,7 @@ export interface GeneratedFile {
 }
 
 export function crdFileName(kind: KindDefinition): string {
-  return `crds/${kind.resource.group}_${kind.resource.plural}.yaml`;
+  return `crds/${crdBaseName(kind)}`;
 }
 
 /** Manifests embedded in the API reference. */
@@ -42,9 +33,10 @@ const MORE_EXAMPLES = ['examples/multi-zone', 'examples/custom-config'];
 
 export function generatedFiles(): GeneratedFile[] {
   const kinds = apiKinds();
-  const crds = kinds.map((kind) => ({ path: crdFileName(kind), content: crdYaml(buildCrd(kind), GENERATOR) }));
+  // Stamped with the package version: bumping the version regenerates crds/ (the stale check says so).
+  const crds = crdManifests().map((m) => ({ path: `crds/${m.fileName}`, content: m.yaml }));
   const examples = REFERENCE_EXAMPLES.map((path) => ({ path, content: readFileSync(join(repoRoot, path), 'utf8') }));
-  const reference = renderApiReference(kinds, { generator: GENERATOR, examples, moreExamples: MORE_EXAMPLES });
+  const reference = renderApiReference(kinds, { generator: CRD_GENERATOR, examples, moreExamples: MORE_EXAMPLES });
   return [...crds, { path: 'docs/api.md', content: reference }];
 }
 
