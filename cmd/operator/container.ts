@@ -9,7 +9,7 @@ import { SharedInformerFactory } from '../../core/cache/factory.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
 import { loadKubeConfig } from '../../core/kube/config.ts';
 import { RestKubeClient } from '../../core/kube/rest-client.ts';
-import { type EventRecorder, KubeEventRecorder } from '../../core/observability/events.ts';
+import { KubeEventRecorder } from '../../core/observability/events.ts';
 import { createLogger, type Logger } from '../../core/observability/log.ts';
 import { OperatorMetrics } from '../../core/observability/metrics.ts';
 import { type Clock, realClock } from '../../core/runtime/clock.ts';

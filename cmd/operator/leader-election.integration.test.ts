@@ -91,7 +91,7 @@ describe('leader election on a real apiserver', () => {
       timeoutMs: 60_000,
       what: 'operator B to report ready',
     });
-    expect(standby && standby.body).toContain('standby');
+    expect(standby?.body).toContain('standby');
     expect(await holder('graceful')).toBe(leaderA);
 
     // A releases the Lease on stop, so B acquires it within a retry period (2 s), not a lease duration (15 s).
@@ -109,7 +109,7 @@ describe('leader election on a real apiserver', () => {
       timeoutMs: 10_000,
       what: 'operator B to report leading',
     });
-    expect(body && body.status).toBe(200);
+    expect(body?.status).toBe(200);
     // Reported, not asserted on: the handover must not have waited for the 15 s lease to expire.
     console.info(`graceful handover took ${Date.now() - stoppedAt} ms`);
 
