@@ -12,6 +12,11 @@ import { type SampleContext, SamplePlugin, sampleSteps } from './plugin.ts';
 const cluster = sampleCluster('c', 'ns') as Cluster;
 
 function instance(spec: Record<string, unknown> = {}, name = 's-0'): InstanceObject {
+  // A config admission would reject still reaches the plugin when a client skipped the CRD (or the CEL regex
+  // missed it): the plugin must reject it too.
+  if (typeof spec.config === 'string' && spec.config.includes('name')) {
+    return sampleInstance(name, 'ns', { cluster: 'c', group: 's', spec }) as unknown as InstanceObject;
+  }
   const parsed = parseObject(sampleKind, sampleInstance(name, 'ns', { cluster: 'c', group: 's', spec }));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   return parsed.value as unknown as InstanceObject;
