@@ -34,7 +34,7 @@ describe('parseJsonLossless', () => {
   test('a __proto__ key is plain data', () => {
     const parsed = parseJsonLossless('{"__proto__":{"polluted":1}}') as Record<string, unknown>;
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
-    expect(parsed.__proto__).toEqual({ polluted: 1 });
+    expect(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value).toEqual({ polluted: 1 });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

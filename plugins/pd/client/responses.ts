@@ -171,7 +171,7 @@ function memberRef(f: Fields): PdMemberRef {
 
 /** A leader that is set: pdpb.Member without a name is PD's "no leader" placeholder. */
 function optionalMemberRef(f: Fields | undefined): PdMemberRef | undefined {
-  if (!f || !f.has('name') || f.string('name') === '') return undefined;
+  if (!f?.has('name') || f.string('name') === '') return undefined;
   return memberRef(f);
 }
 
