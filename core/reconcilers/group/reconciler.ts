@@ -1,0 +1,482 @@
+// The group reconciler, generic over components: one task list that reads like the protocol.
+//
+//   load group; group gone (guard); load cluster and instances; cluster paused (guard)
+//   deleting (guard): delete instances, wait until they are gone, delete services, remove finalizer
+//   add finalizer
+//   cluster missing / cluster deleting (guards: nothing to do until it exists / until it deletes this group)
+//   track revisions          ControllerRevisions: create, renumber on rollback, delete beyond the history limit
+//   sync services            headless peer Service + the plugin's Services (server-side apply when they differ)
+//   compute suspended (guard)
+//   validate config          plugin.validateTemplate + instances at the new revision reporting ConfigInvalid
+//   check upgrade order      a version change waits for the components this one depends on
+//   roll out                 updater plan -> scale-in guard -> create / update / mark for removal / delete
+//   always: update status    counts, revisions, selector, version, Ready / Synced / Suspended, written once
+//
+// The group -> instance protocol (what the group writes on instances and reads back) is in docs/plugins.md.
+import type { Cluster } from '../../api/cluster.ts';
+import { conditionTypes } from '../../api/conditions.ts';
+import { labelKeys } from '../../api/labels.ts';
+import type { Informer } from '../../cache/informer.ts';
+import type { KubeClient } from '../../kube/client.ts';
+import { isNotFound } from '../../kube/errors.ts';
+import { type KubeObject, keyOf, kinds, splitKey } from '../../kube/object.ts';
+import { NameReservations } from '../../naming/reservations.ts';
+import type { EventRecorder, EventType } from '../../observability/events.ts';
+import { type Logger, silentLogger } from '../../observability/log.ts';
+import type { ComponentContext, GroupObject, InstanceObject } from '../../plugin/contract.ts';
+import type { AnyComponentPlugin } from '../../plugin/registry.ts';
+import { computeRevisions, type RevisionPlan } from '../../revision/revisions.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { ReconcileResult, Reconciler } from '../../runtime/reconciler.ts';
+import { getCondition } from '../../tasks/conditions.ts';
+import { complete, type TaskResult, wait } from '../../tasks/result.ts';
+import { formatTaskSummary, runTasks, toReconcileResult } from '../../tasks/runner.ts';
+import { persistStatus } from '../../tasks/status.ts';
+import { breakIf, type Task, task, when } from '../../tasks/task.ts';
+import type { GroupsOfCluster } from '../cluster-groups.ts';
+import { isDerivative } from '../derivative.ts';
+import { withFinalizer } from '../finalizer.ts';
+import { lookup } from '../indexes.ts';
+import { computeGroupStatus, type GroupStatus, groupReasons, isRolloutDone, type SyncBlocker } from './group-status.ts';
+import { instanceCondition, lifecycleOf, revisionOf } from './instance-facts.ts';
+import { controllerReference, groupLabels, groupSelector } from './instance-objects.ts';
+import { PendingWrites } from './pending-writes.ts';
+import { type ControllerRevision, recordOf, syncRevisions } from './revision-tracker.ts';
+import { applyRollout, type PendingInstance, planRollout, type RolloutPlan } from './rollout.ts';
+import { groupServices, type ServiceObject } from './services.ts';
+import { upgradeBlockedBy } from './upgrade-order.ts';
+
+export interface GroupReconcilerDeps {
+  plugin: AnyComponentPlugin;
+  client: KubeClient;
+  events: EventRecorder;
+  clock: Clock;
+  logger?: Logger;
+  groups: Informer<GroupObject>;
+  instances: Informer<InstanceObject>;
+  clusters: Informer<Cluster>;
+  /** ControllerRevisions with the `controllerUid` index. */
+  revisions: Informer<ControllerRevision>;
+  /** Services with the `controllerUid` index. */
+  services: Informer<ServiceObject>;
+  /** Pods and PVCs with the `groupLabel` index: their instance labels are names still taken. */
+  pods: Informer<KubeObject>;
+  pvcs: Informer<KubeObject>;
+  groupsOfCluster: GroupsOfCluster;
+  /** Shared by the reconciles of this controller; created when omitted. */
+  reservations?: NameReservations<PendingInstance>;
+  pendingWrites?: PendingWrites;
+}
+
+interface GroupContext {
+  namespace: string;
+  name: string;
+  group: GroupObject | undefined;
+  /** The group as the reconcile found it: the status is compared with this one. */
+  observedStatus: GroupStatus | undefined;
+  cluster: Cluster | undefined;
+  /** Instance CRs controlled by this group (deleting ones included). */
+  instances: InstanceObject[];
+  /** Names created by this controller that the cache does not show yet. */
+  pending: PendingInstance[];
+  revisions?: RevisionPlan;
+  blocker?: SyncBlocker;
+  /** The reconcile got past the guards and acted on this generation of the spec. */
+  acted: boolean;
+  plan?: RolloutPlan;
+}
+
+export class GroupReconciler implements Reconciler {
+  private readonly deps: GroupReconcilerDeps;
+  private readonly logger: Logger;
+  private readonly reservations: NameReservations<PendingInstance>;
+  private readonly pendingWrites: PendingWrites;
+  private readonly tasks: Task<GroupContext>[];
+  private readonly always: Task<GroupContext>[];
+
+  constructor(deps: GroupReconcilerDeps) {
+    this.deps = deps;
+    this.logger = (deps.logger ?? silentLogger()).child({ kind: deps.plugin.groupKind.resource.kind });
+    this.reservations = deps.reservations ?? new NameReservations(deps.clock);
+    this.pendingWrites = deps.pendingWrites ?? new PendingWrites(deps.clock);
+    const groupKind = deps.plugin.groupKind.resource;
+    this.tasks = [
+      task('load group', (ctx) => this.loadGroup(ctx)),
+      breakIf(
+        'group gone',
+        (ctx) => ctx.group === undefined,
+        task('forget group', (ctx) => this.forget(ctx)),
+      ),
+      task('load cluster and instances', (ctx) => this.loadRest(ctx)),
+      breakIf(
+        'cluster paused',
+        (ctx) => ctx.cluster?.spec.paused === true && !isDeleting(ctx.cluster),
+        task('report paused', (ctx) => this.block(ctx, groupReasons.Paused, 'the cluster is paused')),
+      ),
+      ...withFinalizer<GroupContext>({
+        client: deps.client,
+        kind: groupKind,
+        object: (ctx) => ctx.group as GroupObject,
+        updated: (ctx, obj) => {
+          ctx.group = obj as GroupObject | undefined;
+        },
+        cleanup: [
+          task('delete instances', (ctx) => this.deleteInstances(ctx)),
+          task('delete services', (ctx) => this.deleteServices(ctx, new Set())),
+        ],
+        apply: [
+          breakIf(
+            'cluster missing',
+            (ctx) => ctx.cluster === undefined,
+            task('report cluster missing', (ctx) =>
+              this.block(ctx, groupReasons.ClusterNotFound, `Cluster ${ctx.group?.spec.cluster.name} does not exist`),
+            ),
+          ),
+          breakIf(
+            'cluster deleting',
+            (ctx) => isDeleting(ctx.cluster),
+            task('report cluster deleting', (ctx) =>
+              this.block(ctx, groupReasons.ClusterDeleting, 'the cluster is being deleted'),
+            ),
+          ),
+          task('track revisions', (ctx) => this.trackRevisions(ctx)),
+          task('sync services', (ctx) => this.syncServices(ctx)),
+          breakIf('compute suspended', (ctx) => ctx.cluster?.spec.suspendAction?.suspendCompute === true),
+          task('validate config', (ctx) => this.validateConfig(ctx)),
+          task('check upgrade order', (ctx) => this.checkUpgradeOrder(ctx)),
+          task('roll out', (ctx) => this.rollOut(ctx)),
+        ],
+      }),
+    ];
+    this.always = [
+      when(
+        (ctx) => ctx.group !== undefined,
+        persistStatus<GroupContext, GroupStatus>({
+          before: (ctx) => ctx.observedStatus,
+          after: (ctx) => this.status(ctx),
+          write: async (ctx, status) => {
+            await deps.client.patchStatus(
+              groupKind,
+              ctx.name,
+              ctx.namespace,
+              withDeletedFields(ctx.observedStatus, status),
+            );
+          },
+        }),
+      ),
+    ];
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { namespace = '', name } = splitKey(key);
+    const ctx: GroupContext = {
+      namespace,
+      name,
+      group: undefined,
+      observedStatus: undefined,
+      cluster: undefined,
+      instances: [],
+      pending: [],
+      acted: false,
+    };
+    const run = await runTasks(ctx, this.tasks, { always: this.always, clock: this.deps.clock });
+    if (this.logger.enabled('debug')) {
+      this.logger.debug('reconciled', { key, result: run.result.kind, tasks: formatTaskSummary(run.entries) });
+    }
+    return toReconcileResult(run);
+  }
+
+  // --- context -------------------------------------------------------------------------------------------
+
+  private loadGroup(ctx: GroupContext): TaskResult {
+    ctx.group = this.deps.groups.get(`${ctx.namespace}/${ctx.name}`);
+    ctx.observedStatus = ctx.group?.status as GroupStatus | undefined;
+    return complete();
+  }
+
+  private forget(ctx: GroupContext): TaskResult {
+    this.pendingWrites.forget(this.scope(ctx));
+    return complete();
+  }
+
+  private loadRest(ctx: GroupContext): TaskResult {
+    const group = ctx.group as GroupObject;
+    ctx.cluster = this.deps.clusters.get(`${ctx.namespace}/${group.spec.cluster.name}`);
+    const uid = group.metadata.uid;
+    ctx.instances = lookup(this.deps.instances, 'groupLabel', ctx.name, ctx.namespace)
+      .filter((i) => controllerUid(i) === uid)
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const observed = new Set(
+      lookup(this.deps.instances, 'groupLabel', ctx.name, ctx.namespace).map((i) => i.metadata.name),
+    );
+    ctx.pending = this.reservations.unobserved(this.scope(ctx), observed).flatMap((r) => (r.value ? [r.value] : []));
+    return complete();
+  }
+
+  private scope(ctx: GroupContext): string {
+    return `${ctx.namespace}/${ctx.name}`;
+  }
+
+  private componentContext(ctx: GroupContext): ComponentContext {
+    const cluster = ctx.cluster as Cluster;
+    return {
+      cluster,
+      groups: this.deps.groupsOfCluster(ctx.namespace, cluster.metadata.name),
+      clock: this.deps.clock,
+      logger: this.logger.child({ group: `${ctx.namespace}/${ctx.name}` }),
+      events: this.deps.events,
+    };
+  }
+
+  // --- guards and cleanup --------------------------------------------------------------------------------
+
+  /** Records why the group does not progress; the status shows it as Synced=False. */
+  private block(ctx: GroupContext, reason: string, message: string, event?: EventType): TaskResult {
+    ctx.blocker = { reason, message };
+    const previous = getCondition(ctx.observedStatus?.conditions, conditionTypes.Synced);
+    // An event per change of the reason, not per reconcile: events are writes too.
+    if (event && ctx.group && (previous?.reason !== reason || previous.message !== message)) {
+      this.deps.events.record(this.regarding(ctx.group), event, reason, 'Reconcile', message);
+    }
+    return wait(message);
+  }
+
+  private regarding(group: GroupObject) {
+    const kind = this.deps.plugin.groupKind.resource;
+    return { ...group, apiVersion: `${kind.group}/${kind.version}`, kind: kind.kind };
+  }
+
+  /**
+   * Deletes every instance of the group. Whether the plugin's scale-in protocol runs is the instance
+   * reconciler's decision: not when the cluster is being deleted (everything goes), yes when only the group is.
+   */
+  private async deleteInstances(ctx: GroupContext): Promise<TaskResult> {
+    const kind = this.deps.plugin.instanceKind.resource;
+    for (const instance of ctx.instances) {
+      if (lifecycleOf(instance) === 'deleting') continue;
+      try {
+        await this.deps.client.delete(kind, instance.metadata.name, ctx.namespace, {
+          preconditions: { uid: instance.metadata.uid },
+        });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    const left = ctx.instances.length + ctx.pending.length;
+    return left === 0 ? complete() : wait(`waiting for ${left} instances to be deleted`);
+  }
+
+  /** Deletes the group's Services except `keep`. */
+  private async deleteServices(ctx: GroupContext, keep: ReadonlySet<string>): Promise<TaskResult> {
+    const uid = ctx.group?.metadata.uid ?? '';
+    for (const service of lookup(this.deps.services, 'controllerUid', uid, ctx.namespace)) {
+      if (keep.has(service.metadata.name)) continue;
+      try {
+        await this.deps.client.delete(kinds.Service, service.metadata.name, ctx.namespace);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return complete();
+  }
+
+  // --- apply steps ---------------------------------------------------------------------------------------
+
+  private async trackRevisions(ctx: GroupContext): Promise<TaskResult> {
+    ctx.acted = true;
+    const group = ctx.group as GroupObject;
+    const cluster = ctx.cluster as Cluster;
+    const plugin = this.deps.plugin;
+    const status = ctx.observedStatus ?? {};
+    const existing = lookup(this.deps.revisions, 'controllerUid', group.metadata.uid ?? '', ctx.namespace);
+    const common = {
+      prefix: `${group.metadata.name}-${plugin.name}`,
+      data: { template: group.spec.template, features: (cluster.spec.featureGates ?? []).map((g) => g.name) },
+      collisionCount: status.collisionCount ?? 0,
+      ...(status.currentRevision !== undefined ? { currentRevision: status.currentRevision } : {}),
+      referencedRevisions: ctx.instances.map(revisionOf).filter((r) => r !== ''),
+      revisionHistoryLimit: cluster.spec.revisionHistoryLimit,
+    };
+    // The current revision moves to the update revision once the rollout is done: decide the update revision
+    // first (without writing), then check the instances against it.
+    const probe = computeRevisions({
+      ...common,
+      existing: existing.map(recordOf).filter((r) => r !== undefined),
+      allInstancesUpdated: false,
+    });
+    const done = isRolloutDone(ctx.instances, probe.updateRevision, group.spec.replicas, ctx.pending.length);
+    ctx.revisions = await syncRevisions(this.deps.client, {
+      ...common,
+      existing,
+      allInstancesUpdated: done,
+      meta: {
+        namespace: ctx.namespace,
+        labels: groupLabels(group, plugin.name),
+        owner: controllerReference(group, plugin.groupKind.resource),
+      },
+    });
+    return complete();
+  }
+
+  private async syncServices(ctx: GroupContext): Promise<TaskResult> {
+    const group = ctx.group as GroupObject;
+    const plugin = this.deps.plugin;
+    const desired = groupServices({
+      group: group.metadata.name,
+      namespace: ctx.namespace,
+      labels: groupLabels(group, plugin.name),
+      owner: controllerReference(group, plugin.groupKind.resource),
+      ports: plugin.ports,
+      extra: plugin.services?.({ ...this.componentContext(ctx), group }) ?? [],
+    });
+    for (const service of desired) {
+      const actual = this.deps.services.get(keyOf(service));
+      if (actual && isDerivative(service, actual)) continue;
+      await this.deps.client.apply(kinds.Service, service);
+    }
+    return this.deleteServices(ctx, new Set(desired.map((s) => s.metadata.name)));
+  }
+
+  private validateConfig(ctx: GroupContext): TaskResult {
+    const group = ctx.group as GroupObject;
+    const problems = this.deps.plugin.validateTemplate?.({ ...this.componentContext(ctx), group }) ?? [];
+    if (problems.length > 0) {
+      return this.block(
+        ctx,
+        groupReasons.ConfigInvalid,
+        `the template's config is invalid, nothing is rolled out: ${problems.join('; ')}`,
+        'Warning',
+      );
+    }
+    const updateRevision = ctx.revisions?.updateRevision;
+    const rejected = ctx.instances.filter((i) => {
+      const synced = instanceCondition(i, conditionTypes.Synced);
+      return (
+        lifecycleOf(i) === 'active' &&
+        revisionOf(i) === updateRevision &&
+        synced?.status === 'False' &&
+        synced.reason === groupReasons.ConfigInvalid
+      );
+    });
+    if (rejected.length > 0) {
+      const first = rejected[0] as InstanceObject;
+      const detail = instanceCondition(first, conditionTypes.Synced)?.message ?? '';
+      return this.block(
+        ctx,
+        groupReasons.ConfigInvalid,
+        `${rejected.map((i) => i.metadata.name).join(', ')} reject the template's config, the rollout stops: ${detail}`,
+        'Warning',
+      );
+    }
+    return complete();
+  }
+
+  private checkUpgradeOrder(ctx: GroupContext): TaskResult {
+    const group = ctx.group as GroupObject;
+    const cluster = ctx.cluster as Cluster;
+    const blockers = upgradeBlockedBy({
+      policy: cluster.spec.upgradePolicy,
+      group,
+      dependsOn: this.deps.plugin.dependsOn,
+      groups: this.deps.groupsOfCluster(ctx.namespace, cluster.metadata.name),
+    });
+    if (!blockers) return complete();
+    const version = (group.spec.template.spec as { version?: unknown }).version;
+    return this.block(
+      ctx,
+      groupReasons.WaitingForDependencies,
+      `version ${String(version)} waits for ${blockers.join(', ')} to be updated and Ready (upgradePolicy Ordered)`,
+      'Normal',
+    );
+  }
+
+  private async rollOut(ctx: GroupContext): Promise<TaskResult> {
+    const group = ctx.group as GroupObject;
+    const scope = this.scope(ctx);
+    const stale = this.pendingWrites.stale(
+      scope,
+      new Map(ctx.instances.map((i) => [i.metadata.name, i.metadata.resourceVersion])),
+    );
+    if (stale.length > 0) return wait(`waiting for the cache to show the last writes to ${stale.join(', ')}`);
+
+    const componentContext = this.componentContext(ctx);
+    const plan = planRollout({
+      plugin: this.deps.plugin,
+      group,
+      instances: ctx.instances,
+      pending: ctx.pending,
+      updateRevision: ctx.revisions?.updateRevision ?? '',
+      nowMs: this.deps.clock.now(),
+      componentContext,
+      takenNames: [
+        ...lookup(this.deps.instances, 'groupLabel', ctx.name, ctx.namespace).map((i) => i.metadata.name),
+        ...instanceLabels(lookup(this.deps.pods, 'groupLabel', ctx.name, ctx.namespace)),
+        ...instanceLabels(lookup(this.deps.pvcs, 'groupLabel', ctx.name, ctx.namespace)),
+      ],
+    });
+    ctx.plan = plan;
+    if (plan.refusal) {
+      this.block(ctx, groupReasons.ScaleInRefused, plan.refusal, 'Warning');
+    }
+    await applyRollout(plan.actions, {
+      plugin: this.deps.plugin,
+      client: this.deps.client,
+      group,
+      instances: ctx.instances,
+      revisions: lookup(this.deps.revisions, 'controllerUid', group.metadata.uid ?? '', ctx.namespace),
+      updateRevision: ctx.revisions?.updateRevision ?? '',
+      componentContext,
+      reservations: this.reservations,
+      pendingWrites: this.pendingWrites,
+      scope,
+      logger: this.logger,
+    });
+    if (plan.refusal) return wait(plan.refusal);
+    const last = plan.actions[plan.actions.length - 1];
+    if (last?.kind !== 'wait') return complete();
+    // Nothing reports that minReadySeconds passed: come back exactly then.
+    return plan.recheckAfterMs !== undefined
+      ? { kind: 'retry', afterMs: plan.recheckAfterMs, message: last.message }
+      : wait(last.message);
+  }
+
+  private status(ctx: GroupContext): GroupStatus {
+    const group = ctx.group as GroupObject;
+    return computeGroupStatus({
+      group: { ...group, status: ctx.observedStatus },
+      instances: ctx.instances,
+      pendingCreations: ctx.pending.length,
+      ...(ctx.revisions ? { revisions: ctx.revisions } : {}),
+      selector: groupSelector(group, this.deps.plugin.name),
+      acted: ctx.acted,
+      blocker: ctx.blocker,
+      suspendCompute: ctx.cluster?.spec.suspendAction?.suspendCompute === true,
+      nowMs: this.deps.clock.now(),
+    });
+  }
+}
+
+function isDeleting(obj: KubeObject | undefined): boolean {
+  return obj?.metadata.deletionTimestamp !== undefined;
+}
+
+function controllerUid(obj: KubeObject): string | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true)?.uid;
+}
+
+function instanceLabels(objects: readonly KubeObject[]): string[] {
+  return objects.flatMap((o) => {
+    const name = o.metadata.labels?.[labelKeys.instance];
+    return name === undefined ? [] : [name];
+  });
+}
+
+/**
+ * A merge patch keeps fields it does not mention: a field the core owned before and dropped now is sent as null
+ * so the apiserver removes it.
+ */
+function withDeletedFields(before: GroupStatus | undefined, after: GroupStatus): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...after };
+  for (const key of Object.keys(before ?? {})) if (!(key in after) || after[key] === undefined) patch[key] = null;
+  return patch;
+}
