@@ -9,6 +9,7 @@ import { SharedInformerFactory } from '../../core/cache/factory.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
 import { loadKubeConfig } from '../../core/kube/config.ts';
 import { RestKubeClient } from '../../core/kube/rest-client.ts';
+import { type AddressResolver, identityResolver } from '../../core/net/resolver.ts';
 import { KubeEventRecorder } from '../../core/observability/events.ts';
 import { createLogger, type Logger } from '../../core/observability/log.ts';
 import { OperatorMetrics } from '../../core/observability/metrics.ts';
@@ -28,6 +29,8 @@ export const tokens = {
   informers: Symbol('SharedInformerFactory'),
   events: Symbol('EventRecorder'),
   manager: Symbol('Manager'),
+  /** How data-plane URLs (PD) are reached: identity in a cluster, the simulator's mapping in dev/test/bench. */
+  resolver: Symbol('AddressResolver'),
 } as const;
 
 /** Registers a controller with the manager; plugins and the generic reconcilers contribute these. */
@@ -37,6 +40,7 @@ export interface ContainerOverrides {
   kubeConfig?: KubeConfig;
   clock?: Clock;
   logger?: Logger;
+  resolver?: AddressResolver;
 }
 
 /** A child container per operator instance, so tests can run several operators in one process. */
@@ -53,6 +57,7 @@ export function buildContainer(options: RunOptions, overrides: ContainerOverride
     useValue: overrides.logger ?? createLogger({ level: options.logLevel, format: options.logFormat }),
   });
   c.register(tokens.kubeConfig, { useValue: loaded.kubeConfig });
+  c.register(tokens.resolver, { useValue: overrides.resolver ?? identityResolver });
   // A factory, not useValue: tsyringe takes `{ useValue: undefined }` for a class provider and fails to resolve it.
   c.register(tokens.kubeNamespace, { useFactory: () => loaded.namespace });
   c.register(tokens.metrics, { useFactory: instanceCachingFactory(() => new OperatorMetrics()) });
