@@ -160,6 +160,11 @@ export interface ComponentPlugin<D = unknown> {
   /** Components that must be ready and upgraded before this one (TiKV: ["pd"]). */
   readonly dependsOn: readonly string[];
   readonly ports: readonly ComponentPort[];
+  /**
+   * Where the `data` volume is mounted when the template gives it no mounts (the `dataDirectory` passed to
+   * `commonTemplateEntries`, "/var/lib/tikv").
+   */
+  readonly dataDirectory: string;
   /** Template fields that may change without a restart besides the core's (labels, annotations, volume size). */
   readonly hotReloadableFields?: readonly string[];
 

@@ -40,6 +40,7 @@ function plugin(name: string, dependsOn: string[] = [], kindPrefix = name.toUppe
     instanceKind,
     dependsOn,
     ports: [],
+    dataDirectory: `/var/lib/${name}`,
     renderConfig: () => ({ ok: true, fileName: 'config.toml', content: '' }),
     renderPod: () => ({ container: { name }, configMountPath: '/etc/x' }),
     loadDataPlane: () => undefined,

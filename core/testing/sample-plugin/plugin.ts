@@ -16,6 +16,7 @@ import { complete, type TaskResult, wait } from '../../tasks/result.ts';
 import { type Task, task } from '../../tasks/task.ts';
 import {
   SAMPLE_COMPONENT,
+  SAMPLE_DATA_DIRECTORY,
   SAMPLE_IMAGE_REPOSITORY,
   SAMPLE_MANAGED_CONFIG_KEYS,
   sampleGroupKind,
@@ -78,6 +79,7 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
   readonly instanceKind = sampleKind;
   readonly dependsOn: readonly string[] = [];
   readonly ports = [SAMPLE_PORT];
+  readonly dataDirectory = SAMPLE_DATA_DIRECTORY;
   readonly dataPlaneSource: SampleDataPlane;
   readonly restart: RestartProtocol<SampleView>;
   readonly scaleIn: ScaleInProtocol<SampleView>;
