@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
       return runOperator(options, controllerSetups);
     }
     case 'crds':
-      return runCrdsCommand(rest, (text) => process.stdout.write(text));
+      return runCrdsCommand(rest, writeStdout);
     case 'version':
       if (rest.length > 0) throw new UsageError(`version takes no arguments, got "${rest[0]}"`);
       return print(`tikv-operator ${operatorVersion}\n`);
@@ -41,9 +41,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function print(text: string): number {
-  process.stdout.write(text);
+async function print(text: string): Promise<number> {
+  await writeStdout(text);
   return 0;
+}
+
+// process.exit() right after a write to a pipe can drop what is still buffered (`crds print | kubectl apply`
+// would read a truncated stream), so every write is awaited until the runtime has handed it to the OS.
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 /** Exit code and the single line printed for an error that ends the command. */

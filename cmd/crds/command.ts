@@ -112,23 +112,28 @@ function rejectPositionals(positionals: string[]): void {
 }
 
 /** Runs `crds ...`; `write` receives stdout text. Resolves with the exit code. */
-export async function runCrdsCommand(argv: readonly string[], write: (text: string) => void): Promise<number> {
+export async function runCrdsCommand(
+  argv: readonly string[],
+  write: (text: string) => void | Promise<void>,
+): Promise<number> {
   const parsed = parseCrdsCommand(argv);
   switch (parsed.command) {
     case 'help':
-      write(parsed.text);
+      await write(parsed.text);
       return 0;
     case 'print':
-      write(crdsYamlStream());
+      await write(crdsYamlStream());
       return 0;
     case 'install': {
       const { kubeconfig, context, force, timeoutMs } = parsed.options;
       const client = new RestKubeClient(loadKubeConfig({ path: kubeconfig, context }).kubeConfig);
+      const lines: string[] = [];
       await installCrds(
         client,
         crdManifests().map((m) => m.crd),
-        { version: operatorVersion, force, timeoutMs, report: (line) => write(`${line}\n`) },
+        { version: operatorVersion, force, timeoutMs, report: (line) => lines.push(line) },
       );
+      await write(lines.map((line) => `${line}\n`).join(''));
       return 0;
     }
   }
