@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { FakeClock } from '../runtime/clock.ts';
 import { complete, fail, retry, type TaskResult, wait } from './result.ts';
-import { breakIf, sequence, type Task, type TaskEntry, task, when } from './task.ts';
+import { allOf, breakIf, sequence, type Task, type TaskEntry, task, when } from './task.ts';
 
 interface Ctx {
   ran: string[];
@@ -70,6 +70,33 @@ describe('sequence', () => {
   test('nested sequences stop the outer one too', async () => {
     const out = await run(sequence(step('a'), sequence(step('b'), step('c', wait())), step('d')));
     expect(out.ran).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('allOf', () => {
+  test('runs the other lanes while one waits, and reports the most urgent result', async () => {
+    const out = await run(allOf(step('scale in', wait('removal running')), step('pod', retry(5000)), step('c')));
+    expect(out.ran).toEqual(['scale in', 'pod', 'c']);
+    expect(out.result).toEqual(retry(5000));
+    expect(out.stopped).toBe(false);
+  });
+
+  test('completes when every lane completes', async () => {
+    const out = await run(allOf(step('a'), step('b')));
+    expect(out.result.kind).toBe('complete');
+  });
+
+  test('stops at a failure', async () => {
+    const out = await run(allOf(step('a', fail('boom')), step('b')));
+    expect(out.ran).toEqual(['a']);
+    expect(out.result.kind).toBe('fail');
+  });
+
+  test('stops when a guard inside fires, and the enclosing list stops too', async () => {
+    const guard = breakIf<Ctx>('deleting', () => true);
+    const out = await run(sequence(allOf(step('a', wait()), sequence(guard), step('b')), step('c')));
+    expect(out.ran).toEqual(['a']);
+    expect(out.stopped).toBe(true);
   });
 });
 

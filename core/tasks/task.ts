@@ -2,7 +2,7 @@
 // ("evict leaders", "delete store in PD", "wait for tombstone"), and the task summary logged after each
 // reconcile uses the same names.
 import type { Clock } from '../runtime/clock.ts';
-import { complete, fail, type TaskResult, type TaskResultKind } from './result.ts';
+import { combineResults, complete, fail, type TaskResult, type TaskResultKind } from './result.ts';
 
 /** One line of the task summary: a step that ran, or a guard that ended the list. */
 export interface TaskEntry {
@@ -66,6 +66,26 @@ export function sequence<C>(...tasks: Task<C>[]): Task<C> {
         if (step.stopped || step.result.kind !== 'complete') return step;
       }
       return { result: complete(), stopped: false };
+    },
+  };
+}
+
+/**
+ * Runs every task even when an earlier one waits or asks for a retry: for independent lanes of one reconcile
+ * (an instance's scale-in steps wait on the data plane while its Pod is still kept up to date). The result is
+ * the most urgent of theirs (`combineResults`). A failure or a fired guard still ends it at once.
+ */
+export function allOf<C>(...tasks: Task<C>[]): Task<C> {
+  return {
+    name: tasks.map((t) => t.name).join(' & '),
+    async run(ctx, scope) {
+      const results: TaskResult[] = [];
+      for (const t of tasks) {
+        const step = await t.run(ctx, scope);
+        if (step.stopped || step.result.kind === 'fail') return step;
+        results.push(step.result);
+      }
+      return { result: combineResults(results), stopped: false };
     },
   };
 }
