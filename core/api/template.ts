@@ -12,6 +12,9 @@ import { type Rule, rules, withRules } from './rules.ts';
 export const DATA_VOLUME = 'data';
 export const MAX_VOLUMES = 8;
 
+export const volumeReclaimPolicies = ['Delete', 'Retain'] as const;
+export type VolumeReclaimPolicy = (typeof volumeReclaimPolicies)[number];
+
 export const configUpdateStrategies = ['Restart', 'HotReload'] as const;
 export type ConfigUpdateStrategy = (typeof configUpdateStrategies)[number];
 
@@ -205,6 +208,15 @@ export function commonTemplateEntries(opts: ComponentTemplateOptions) {
       'name',
       MAX_VOLUMES,
       `Persistent volumes of each instance, one PVC per volume and instance. A volume named \`${DATA_VOLUME}\` is required; without mounts it is mounted at \`${opts.dataDirectory}\`.`,
+    ),
+    volumeReclaimPolicy: v.optional(
+      v.pipe(
+        v.picklist(volumeReclaimPolicies),
+        v.description(
+          "What happens to an instance's PVCs when the instance is removed (scale-in, replacement, deletion of the Cluster). `Delete`: they are deleted. `Retain`: they are kept, without an owner, for manual recovery; an instance created later under the same name adopts them. Changing it never restarts a Pod.",
+        ),
+      ),
+      'Delete',
     ),
     overlay: v.optional(overlaySchema),
   };
