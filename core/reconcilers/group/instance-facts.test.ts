@@ -84,7 +84,7 @@ describe('lifecycleOf', () => {
       { deleting: true, offline: true, conditions: [{ type: 'Offlined', status: 'True' }] },
       'deleting',
     ],
-  ] as const)('%s', (_, opts, expected) => {
+  ] as [string, Parameters<typeof instance>[1], ReturnType<typeof lifecycleOf>][])('%s', (_, opts, expected) => {
     expect(lifecycleOf(instance('g-0', opts))).toBe(expected);
   });
 });
