@@ -37,6 +37,7 @@ import type { GroupsOfCluster } from '../cluster-groups.ts';
 import { isDerivative } from '../derivative.ts';
 import { withFinalizer } from '../finalizer.ts';
 import { lookup } from '../indexes.ts';
+import { statusMergePatch } from '../status-patch.ts';
 import { computeGroupStatus, type GroupStatus, groupReasons, isRolloutDone, type SyncBlocker } from './group-status.ts';
 import { instanceCondition, lifecycleOf, revisionOf } from './instance-facts.ts';
 import { controllerReference, groupLabels, groupSelector } from './instance-objects.ts';
@@ -159,7 +160,7 @@ export class GroupReconciler implements Reconciler {
               groupKind,
               ctx.name,
               ctx.namespace,
-              withDeletedFields(ctx.observedStatus, status),
+              statusMergePatch(ctx.observedStatus, status),
             );
           },
         }),
@@ -469,14 +470,4 @@ function instanceLabels(objects: readonly KubeObject[]): string[] {
     const name = o.metadata.labels?.[labelKeys.instance];
     return name === undefined ? [] : [name];
   });
-}
-
-/**
- * A merge patch keeps fields it does not mention: a field the core owned before and dropped now is sent as null
- * so the apiserver removes it.
- */
-function withDeletedFields(before: GroupStatus | undefined, after: GroupStatus): Record<string, unknown> {
-  const patch: Record<string, unknown> = { ...after };
-  for (const key of Object.keys(before ?? {})) if (!(key in after) || after[key] === undefined) patch[key] = null;
-  return patch;
 }
