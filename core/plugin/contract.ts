@@ -8,7 +8,7 @@
 // their own data plane (PD's HTTP API) from their protocol steps.
 import type { Cluster } from '../api/cluster.ts';
 import type { KindDefinition, KindObject } from '../api/kind.ts';
-import type { CommonTemplateSpec, ConfigUpdateStrategy } from '../api/template.ts';
+import type { CommonTemplateSpec, ConfigUpdateStrategy, VolumeReclaimPolicy } from '../api/template.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { EventRecorder } from '../observability/events.ts';
 import type { Logger } from '../observability/log.ts';
@@ -24,6 +24,8 @@ export interface InstanceSpec extends CommonTemplateSpec {
   image?: string | undefined;
   config?: string | undefined;
   configUpdateStrategy: ConfigUpdateStrategy;
+  /** What happens to the PVCs when the instance is removed (default Delete). */
+  volumeReclaimPolicy?: VolumeReclaimPolicy | undefined;
   /** Only for plugins whose scale-in mode is `offline`: the group asks for safe removal by setting it. */
   offline?: boolean | undefined;
 }
