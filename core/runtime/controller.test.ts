@@ -155,6 +155,33 @@ describe('Controller', () => {
     expect(reconciler.keys()).toEqual(['db/from-pd']);
   });
 
+  test('a raw source is subscribed only while the controller runs, and its keys are reconciled', async () => {
+    const { reconciler, controller, clock, ac } = setup();
+    let emit: ((keys: readonly string[]) => void) | undefined;
+    let subscriptions = 0;
+    controller.watchesSource((e) => {
+      subscriptions++;
+      emit = e;
+      return () => {
+        emit = undefined;
+      };
+    });
+    expect(subscriptions).toBe(0);
+    const run = controller.start(ac.signal);
+    await clock.flush();
+    expect(subscriptions).toBe(1);
+    emit?.(['db/x', 'db/y']);
+    await clock.flush();
+    expect(reconciler.keys()).toEqual(['db/x']);
+    reconciler.answer('db/x', {});
+    await clock.flush();
+    expect(reconciler.keys()).toEqual(['db/x', 'db/y']);
+    reconciler.answer('db/y', {});
+    ac.abort();
+    await run;
+    expect(emit).toBeUndefined();
+  });
+
   test('a requested requeue reconciles the key again after the delay', async () => {
     const { reconciler, start, clock, controller } = setup();
     start();

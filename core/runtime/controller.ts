@@ -110,6 +110,20 @@ export class Controller {
     return this;
   }
 
+  /**
+   * Reconciles the keys a source other than an informer emits (data-plane changes pushed by plugins). The source
+   * is subscribed when the controller starts and unsubscribed (the returned function) when it stops, so it runs
+   * only while the controller does (controller-runtime's raw source). Register before `start`.
+   */
+  watchesSource(subscribe: (emit: (keys: readonly string[]) => void) => () => void): this {
+    this.sources.push((queue) =>
+      subscribe((keys) => {
+        for (const key of keys) queue.add(key);
+      }),
+    );
+    return this;
+  }
+
   /** Queues `key` from a source other than an informer (data-plane changes pushed by plugins). Ignored while stopped. */
   enqueue(key: string): void {
     this.queue?.add(key);
