@@ -1,24 +1,50 @@
-// The compiled binary, built exactly as `bun run build` and the Dockerfile build it, against a real control plane.
+// The compiled binary, built the way the Dockerfile's builder stage builds it (a directory holding only what the
+// stage copies from the context after .dockerignore, then the stage's own RUN commands), against a real control plane.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type Subprocess, spawn } from 'bun';
 import { operatorVersion } from '../cmd/version.ts';
 import { waitFor } from '../core/testing/api.ts';
 import { freePorts } from '../core/testing/control-plane.ts';
 import { useControlPlane } from '../core/testing/fixtures.ts';
-import { type BuiltBinary, buildBinary, repoRoot } from './build-binary.ts';
+import { OUTFILE, repoRoot } from './build-binary.ts';
+import { copyOperands, parseStages, stageContext } from './dockerfile.ts';
 
 const fixture = useControlPlane({ nodes: 1 });
 let dir: string;
-let binary: BuiltBinary;
+let binary: { path: string; bytes: number };
 const running: Subprocess[] = [];
+
+/** Runs the builder stage in `workspace` and returns the path of the file the runtime stage copies out of it. */
+async function buildLikeTheDockerfile(workspace: string): Promise<string> {
+  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+  const { workdir, runs } = stageContext(repoRoot, dockerfile, 'builder', workspace);
+  const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+  for (const command of runs) {
+    const child = spawn(['sh', '-c', command], { cwd: workspace, env, stdout: 'pipe', stderr: 'pipe' });
+    const [out, err, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    if (code !== 0) throw new Error(`RUN ${command} failed (${code}):\n${out}${err}`);
+  }
+  const copied = parseStages(dockerfile)
+    .flatMap((s) => s.instructions)
+    .find((i) => i.keyword === 'COPY' && i.flags.includes('--from=builder'));
+  const source = copied ? copyOperands(copied).sources[0] : undefined;
+  if (!source?.startsWith(`${workdir}/`))
+    throw new Error(`the runtime stage copies ${source}, not a file of ${workdir}`);
+  return join(workspace, source.slice(workdir.length + 1));
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tikv-operator-binary-'));
-  binary = await buildBinary(join(dir, 'tikv-operator'));
+  const path = await buildLikeTheDockerfile(join(dir, 'src'));
+  binary = { path, bytes: (await stat(path)).size };
 }, 180_000);
 
 afterAll(async () => {
@@ -43,6 +69,10 @@ async function exec(args: string[]): Promise<{ code: number; stdout: string; std
 }
 
 describe('the compiled binary', () => {
+  test('is the file `bun run build` writes, where the runtime stage copies it from', () => {
+    expect(binary.path).toBe(join(dir, 'src', OUTFILE));
+  });
+
   test('is a single self-contained executable of plausible size', () => {
     // The Bun runtime alone is ~105 MB; an empty or half-written file would be far smaller.
     expect(binary.bytes).toBeGreaterThan(100_000_000);

@@ -9,9 +9,9 @@
 // tsyringe is used with factory registrations only, so minified names do not affect dependency injection.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePorts } from '../core/testing/control-plane.ts';
 
 export const repoRoot = join(dirname(new URL(import.meta.url).pathname), '..');
 export const ENTRY = 'cmd/tikv-operator.ts';
@@ -80,7 +80,7 @@ export async function measureStart(binary: string, runs = 10): Promise<number[]>
 }
 
 async function timeToHealthz(binary: string, kubeconfig: string): Promise<number> {
-  const [port] = await freePorts(1);
+  const port = await freePort();
   const started = performance.now();
   const child = spawn(
     binary,
@@ -108,6 +108,20 @@ async function timeToHealthz(binary: string, kubeconfig: string): Promise<number
     child.kill('SIGTERM');
     await exited;
   }
+}
+
+// Kept here rather than imported from core/testing: the Dockerfile copies only what the build needs.
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
 }
 
 async function main(): Promise<void> {
