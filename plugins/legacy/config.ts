@@ -42,7 +42,7 @@ const managedKeys: Record<LegacyComponent, ReadonlySet<string>> = {
   tikv: new Set(TIKV_MANAGED_CONFIG_KEYS),
 };
 
-const NOT_CARRIED = 'the running cluster never had it, so it is not carried (add it to the new config to set it)';
+const NOT_CARRIED = 'so the running cluster never had it: not carried (add it to the new config to set it)';
 
 /** Keys (YAML dotted paths) that are known but handled apart from the generic translation. */
 const specialKeys: Record<LegacyComponent, Readonly<Record<string, string>>> = {
@@ -72,7 +72,7 @@ const unknownKeyHints: Record<LegacyComponent, Readonly<Record<string, string>>>
   },
   tikv: {
     'raftstore.capacity':
-      'the legacy operator always passed --capacity (from spec.tikv.limits.storage, 0 when unset), which overrides it; the capacity is converted from spec.tikv.limits.storage',
+      'the legacy operator always passed --capacity, computed from spec.tikv.limits.storage and 0 when unset, which overrides it; the converter carries spec.tikv.limits.storage instead',
     'rocksdb.titan.level-merge': 'the legacy API has no such key',
     'security.encryption.previoud-master-key': 'the legacy API reads it as previous-master-key',
   },
@@ -92,7 +92,10 @@ export function translateLegacyConfig(
   const warnings: ConversionWarning[] = [];
   if (input === undefined || input === null) return { table: {}, serverLabels: undefined, warnings };
   if (!isPlainObject(input)) {
-    warnings.push({ field: fieldPath, reason: `${mismatch('a map of settings', input)}; ${NOT_CARRIED}` });
+    warnings.push({
+      field: fieldPath,
+      reason: `${mismatch('a map of settings', input)}; the legacy operator could not decode it, ${NOT_CARRIED}`,
+    });
     return { table: {}, serverLabels: undefined, warnings };
   }
   const ctx: Context = { component, warnings, serverLabels: undefined };
@@ -157,11 +160,11 @@ function translateTable(
     }
     if (entry === undefined) {
       const hint = at.toml ? unknownKeyHints[ctx.component][yamlDotted] : undefined;
-      warn(`unknown to the legacy operator, which dropped it${hint ? ` (${hint})` : ''}: ${NOT_CARRIED}`);
+      warn(`unknown to the legacy operator, which dropped it${hint ? ` (${hint})` : ''}, ${NOT_CARRIED}`);
       continue;
     }
     if (entry.neverApplied !== undefined) {
-      warn(`${entry.neverApplied}: ${NOT_CARRIED}`);
+      warn(`${entry.neverApplied}, ${NOT_CARRIED}`);
       continue;
     }
     if (ctx.component === 'tikv' && yamlDotted === 'server.labels') {
@@ -185,7 +188,7 @@ function translateValue(ctx: Context, value: unknown, type: ValueType, at: Posit
   }
   if (type.kind === 'table') {
     if (!isPlainObject(value)) {
-      warn(`${mismatch('a map of settings', value)}; the legacy operator could not decode it: ${NOT_CARRIED}`);
+      warn(`${mismatch('a map of settings', value)}; the legacy operator could not decode it, ${NOT_CARRIED}`);
       return undefined;
     }
     const table = translateTable(ctx, value, type, at);
@@ -194,7 +197,7 @@ function translateValue(ctx: Context, value: unknown, type: ValueType, at: Posit
   }
   if (type.kind === 'mapOf') {
     if (!isPlainObject(value)) {
-      warn(`${mismatch('a map of named entries', value)}; the legacy operator could not decode it: ${NOT_CARRIED}`);
+      warn(`${mismatch('a map of named entries', value)}; the legacy operator could not decode it, ${NOT_CARRIED}`);
       return undefined;
     }
     const out: TomlTable = {};
@@ -210,7 +213,7 @@ function translateValue(ctx: Context, value: unknown, type: ValueType, at: Posit
     return Object.keys(out).length > 0 ? out : undefined;
   }
   if (!Array.isArray(value)) {
-    warn(`${mismatch('a list of tables', value)}; the legacy operator could not decode it: ${NOT_CARRIED}`);
+    warn(`${mismatch('a list of tables', value)}; the legacy operator could not decode it, ${NOT_CARRIED}`);
     return undefined;
   }
   const items: TomlTable[] = [];
@@ -230,7 +233,7 @@ interface ScalarResult {
 function translateScalar(value: unknown, type: ScalarType): ScalarResult {
   const refuse = (expected: string): ScalarResult => ({
     value: undefined,
-    warning: `${mismatch(expected, value)}; the legacy operator could not decode the cluster with it: ${NOT_CARRIED}`,
+    warning: `${mismatch(expected, value)}; the legacy operator could not decode the cluster with it, ${NOT_CARRIED}`,
   });
   switch (type) {
     case 'string':

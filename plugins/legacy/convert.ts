@@ -156,7 +156,7 @@ export function convertTikvCluster(input: unknown, options: ConvertOptions = {})
   const pd = convertComponent('pd', legacy, warnings, problems);
   const tikv = convertComponent('tikv', legacy, warnings, problems);
   warnFailover(legacy, warnings);
-  if (problems.length > 0) throw new LegacyConversionError(label, problems);
+  if (problems.length > 0) throw new LegacyConversionError(label, dedupe(problems));
 
   const clusterSpec: ClusterSpecInput = spec.paused ? { paused: true } : {};
   const cluster = newObject(
@@ -410,7 +410,7 @@ function convertComponent(
 
   const annotations = podAnnotations(component, legacy, warnings);
   const securityContext = spec.podSecurityContext ? { ...spec.podSecurityContext } : undefined;
-  if (annotations.sysctlInit && securityContext && Array.isArray(securityContext.sysctls)) {
+  if (component === 'tikv' && annotations.sysctlInit && securityContext && Array.isArray(securityContext.sysctls)) {
     const sysctls = securityContext.sysctls as { name?: unknown; value?: unknown }[];
     if (sysctls.length > 0) {
       // Like the legacy operator: set the sysctls from a privileged init container, for kubelets that do not
@@ -425,7 +425,7 @@ function convertComponent(
         init.imagePullPolicy = cluster.imagePullPolicy;
       }
       podSpec.initContainers = [init];
-      securityContext.sysctls = [];
+      delete securityContext.sysctls;
     }
   } else if (annotations.sysctlInit) {
     warnings.push({
@@ -436,7 +436,7 @@ function convertComponent(
           : 'not carried: it had no effect without podSecurityContext.sysctls',
     });
   }
-  if (securityContext) podSpec.securityContext = securityContext;
+  if (securityContext && Object.keys(securityContext).length > 0) podSpec.securityContext = securityContext;
 
   const env = containerEnv(component, legacy, hostNetwork?.value === true, warnings);
   if (env.length > 0) container.env = env;
@@ -627,19 +627,23 @@ function storeLabels(
     }
     out[key] = value;
   }
-  // Entries the new API would refuse stay out with a warning; the rest become storeLabels.
-  const check = parseTiKVGroup({
-    metadata: { name: 'check' },
-    spec: { cluster: { name: 'check' }, template: { spec: { version: 'v1.0.0', volumes: [], storeLabels: out } } },
-  });
-  if (!check.ok) {
-    for (const issue of check.issues.filter((i) => i.path.includes('storeLabels'))) {
-      const key = issue.path.split('.').at(-1) ?? '';
-      if (Object.hasOwn(out, key)) {
-        warnings.push({ field: `${field}.${key}`, reason: `not carried: ${issue.message}` });
-        delete out[key];
-      }
-    }
+  // Entries the new API would refuse stay out with a warning (checked one by one with the TiKVGroup's own rules).
+  for (const [key, value] of Object.entries(out)) {
+    const check = parseTiKVGroup({
+      metadata: { name: 'check' },
+      spec: {
+        cluster: { name: 'check' },
+        template: {
+          spec: { version: 'v1.0.0', volumes: [{ name: DATA_VOLUME, storage: '1Gi' }], storeLabels: { [key]: value } },
+        },
+      },
+    });
+    if (check.ok) continue;
+    warnings.push({
+      field: `${field}.${key}`,
+      reason: `not carried: ${check.issues.map((i) => i.message).join('; ')}`,
+    });
+    delete out[key];
   }
   return out;
 }
@@ -716,15 +720,15 @@ function containerEnv(
 
 function warnFailover(legacy: TikvCluster, warnings: ConversionWarning[]): void {
   const failures: [string, Record<string, unknown> | undefined, string][] = [
-    ['status.pd.failureMembers', legacy.status?.pd?.failureMembers, 'PD members'],
-    ['status.tikv.failureStores', legacy.status?.tikv?.failureStores, 'TiKV stores'],
+    ['status.pd.failureMembers', legacy.status?.pd?.failureMembers, 'PD member(s)'],
+    ['status.tikv.failureStores', legacy.status?.tikv?.failureStores, 'TiKV store(s)'],
   ];
   for (const [field, entries, what] of failures) {
     const count = Object.keys(entries ?? {}).length;
     if (count === 0) continue;
     warnings.push({
       field,
-      reason: `the legacy operator runs ${count} extra failover ${what} beyond spec replicas; the new group gets spec replicas only: resolve the failed ones before migrating`,
+      reason: `the legacy operator added ${count} ${what} for failover on top of the spec's replicas; the new group gets the spec's replicas only: resolve the failures before migrating`,
     });
   }
 }
