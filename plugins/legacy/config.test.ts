@@ -318,10 +318,10 @@ describe('every key of the legacy config schemas is carried or warned about', ()
     if (warned) {
       const carried = at(result.parsed, tomlPath.join('.'));
       // A warned key is either left out or, for the few warnings that only explain, carried exactly.
-      if (carried !== undefined) expect(carried).toEqual(expected(type, value));
+      if (carried !== undefined) expect(carried as object).toEqual(expected(type, value) as object);
       return;
     }
-    expect(at(result.parsed, tomlPath.join('.'))).toEqual(expected(type, value));
+    expect(at(result.parsed, tomlPath.join('.')) as object).toEqual(expected(type, value) as object);
   });
 });
 

@@ -109,7 +109,7 @@ describe('the legacy examples', () => {
             version: 'v4.0.0',
             volumes: [{ name: 'data', storage: '1Gi' }],
             // The legacy default (InPlace): a config change updates the ConfigMap and restarts nothing.
-            configUpdateStrategy: 'HotReload',
+            configUpdateStrategy: 'HotReload' as const,
           },
         },
       },
@@ -402,7 +402,10 @@ describe('config update strategy (the legacy default InPlace restarted nothing)'
     [{ configUpdateStrategy: 'RollingUpdate', tikv: { configUpdateStrategy: 'InPlace' } }, 'Restart', 'HotReload', []],
   ])('%j -> PD %s, TiKV %s', (patch, pd, tikv, warned) => {
     const result = convert(legacy(patch));
-    expect([pdTemplate(result).configUpdateStrategy, tikvTemplate(result).configUpdateStrategy]).toEqual([pd, tikv]);
+    expect([pdTemplate(result).configUpdateStrategy, tikvTemplate(result).configUpdateStrategy] as string[]).toEqual([
+      pd,
+      tikv,
+    ]);
     expect(fields(result)).toEqual(warned);
   });
 
@@ -423,7 +426,8 @@ describe('resources and storage', () => {
     ['only requests', false, { requests: { cpu: '2' } }],
     ['request below limit', false, { requests: { cpu: '1' }, limits: { cpu: '2' } }],
     ['another resource', false, { limits: { cpu: '2', 'ephemeral-storage': '10Gi' } }],
-  ])('%s -> in template.resources: %p', (_name, inTemplate, resources) => {
+  ])('%s -> in template.resources: %p', (_name, inTemplate, list) => {
+    const resources = list as { requests?: Record<string, string>; limits?: Record<string, string> };
     const patch = { pd: { ...resources, requests: { storage: '1Gi', ...(resources.requests ?? {}) } } };
     const template = pdTemplate(convert(legacy(patch)));
     if (inTemplate) {
