@@ -45,6 +45,7 @@ function instance(
       ...(opts.offline !== undefined ? { offline: opts.offline } : {}),
     },
     status: {
+      currentRevision: opts.revision ?? 'r1',
       conditions: (opts.conditions ?? []).map((c) => ({
         reason: 'R',
         message: '',
@@ -152,6 +153,12 @@ describe('toUpdaterInstance', () => {
     { type: 'Ready', status: 'True', observedGeneration: 1, lastTransitionTime: since },
     { type: 'Running', status: 'True' },
   ];
+
+  test('a ready instance whose Pod runs an older revision than its label is not available', () => {
+    const moved = instance('g-0', { conditions: ready('2026-01-01T00:00:00Z'), revision: 'r2' });
+    (moved.status as Record<string, unknown>).currentRevision = 'r1';
+    expect(toUpdaterInstance(moved, { minReadySeconds: 0, nowMs: t0 }).instance.available).toBe(false);
+  });
 
   test('ready for minReadySeconds is available', () => {
     const facts = toUpdaterInstance(instance('g-0', { conditions: ready('2026-01-01T00:00:00Z') }), {

@@ -107,12 +107,23 @@ export interface UpdaterFacts {
   recheckAfterMs?: number;
 }
 
+/**
+ * Runs what it carries: the Pod was built from the revision on the instance's label (`status.currentRevision`,
+ * copied from the Pod once it is Ready). Right after the group moved an instance to a new revision its old Pod
+ * may still be Ready, even for the new generation, until the instance reconciler replaces it: such an instance is
+ * not available, or the rollout would disrupt the next one before this one is back.
+ */
+export function runsItsRevision(instance: InstanceObject): boolean {
+  return currentRevisionOf(instance) === revisionOf(instance);
+}
+
 /** The updater's view of one instance at `nowMs`. */
 export function toUpdaterInstance(
   instance: InstanceObject,
   opts: { minReadySeconds: number; nowMs: number; disruptionCost?: number },
 ): UpdaterFacts {
-  const avail = availability(readySinceMs(instance), opts.minReadySeconds, opts.nowMs);
+  const since = runsItsRevision(instance) ? readySinceMs(instance) : undefined;
+  const avail = availability(since, opts.minReadySeconds, opts.nowMs);
   const facts: UpdaterInstance = {
     name: instance.metadata.name,
     revision: revisionOf(instance),

@@ -91,7 +91,7 @@ describe('planRollout', () => {
   test('an instance ready for less than minReadySeconds sets when to look again', () => {
     const group = testGroup({ minReadySeconds: 30 });
     // Ready since 2026-01-01T00:00:00Z, a day ago: available. A fresh one is not.
-    const fresh = testInstance('g-2', { revision: 'r1', ready: true });
+    const fresh = testInstance('g-2', { revision: 'r1', currentRevision: 'r1', ready: true });
     (fresh.status as { conditions: { type: string; lastTransitionTime: string }[] }).conditions[0]!.lastTransitionTime =
       new Date(now - 10_000).toISOString();
     const p = plan({ group, instances: [serving('g-0'), serving('g-1'), fresh] });
