@@ -41,7 +41,12 @@ describe('legacy TikvCluster CRD', () => {
 
   test('objects of the spec keep unknown fields, so the converter can still report them', () => {
     const spec = legacyOpenApiSchema().properties?.spec;
-    for (const node of [spec, spec?.properties?.pd, spec?.properties?.tikv, spec?.properties?.pd?.properties?.service]) {
+    for (const node of [
+      spec,
+      spec?.properties?.pd,
+      spec?.properties?.tikv,
+      spec?.properties?.pd?.properties?.service,
+    ]) {
       expect(node?.['x-kubernetes-preserve-unknown-fields']).toBe(true);
     }
     expect(spec?.properties?.tikv?.properties?.config?.['x-kubernetes-preserve-unknown-fields']).toBe(true);

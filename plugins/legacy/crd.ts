@@ -1,7 +1,8 @@
 // The corrected CustomResourceDefinition of the legacy TikvCluster. The legacy one (manifests/crd.v1beta1.yaml)
-// no longer installs: apiextensions.k8s.io/v1beta1 was removed in Kubernetes 1.22, and a v1 CRD must have a
-// structural schema, which `{type: object}` is not. This one is v1, structural, and built from the schema in
-// api.ts. It is opt-in (crds/legacy/, never installed with the operator's own CRDs).
+// no longer installs: apiextensions.k8s.io/v1beta1 was removed in Kubernetes 1.22. Moving it to v1 as it is would
+// not do either: v1 always prunes the fields a schema does not declare, and `{type: object}` declares none, so
+// every stored TikvCluster would lose its spec and status. This one is v1, structural, and built from the schema
+// in api.ts. It is opt-in (crds/legacy/, never installed with the operator's own CRDs).
 //
 // No status subresource, on purpose: the legacy operator writes its status with a plain update of the whole
 // object, and a status subresource would make the apiserver drop those writes while both operators run.
