@@ -115,6 +115,7 @@ describe('the legacy examples', () => {
       },
     });
     expect(result).toEqual({
+      source: { name: 'basic' },
       cluster: {
         apiVersion: 'core.tikv.org/v1alpha1',
         kind: 'Cluster',

@@ -79,6 +79,8 @@ export interface ConvertedObject<TSpec> {
 }
 
 export interface TikvClusterConversion {
+  /** The legacy object converted. */
+  source: { namespace?: string; name: string };
   cluster: ConvertedObject<ClusterSpecInput>;
   pdGroup: ConvertedObject<PDGroupSpecInput>;
   tikvGroup: ConvertedObject<TiKVGroupSpecInput>;
@@ -177,7 +179,10 @@ export function convertTikvCluster(input: unknown, options: ConvertOptions = {})
   assertAccepted(label, 'Cluster', parseCluster(cluster));
   assertAccepted(label, 'PDGroup', parsePDGroup(pdGroup));
   assertAccepted(label, 'TiKVGroup', parseTiKVGroup(tikvGroup));
+  const source: TikvClusterConversion['source'] = { name: legacy.metadata.name };
+  if (legacy.metadata.namespace) source.namespace = legacy.metadata.namespace;
   return {
+    source,
     cluster,
     pdGroup: pdGroup as ConvertedObject<PDGroupSpecInput>,
     tikvGroup: tikvGroup as ConvertedObject<TiKVGroupSpecInput>,
