@@ -251,3 +251,20 @@ describe('the binary', () => {
     });
   });
 });
+
+describe('docs/migration.md', () => {
+  test('the conversion example shows what the command prints', async () => {
+    const doc = readFileSync(join(import.meta.dir, '..', '..', 'docs', 'migration.md'), 'utf8');
+    const example = doc.slice(doc.indexOf('Example. This legacy cluster:'));
+    const blocks = [...example.matchAll(/```(?:yaml)?\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    const [input, output, stderr] = blocks;
+    const io = fakeIO({ 'in.yaml': input ?? '' });
+    await runMigrateCommand(['convert', '-f', 'in.yaml'], io);
+    const withoutComments = io.out
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .join('\n');
+    expect(withoutComments).toBe(output ?? '');
+    expect(io.err).toBe(stderr ?? '');
+  });
+});
