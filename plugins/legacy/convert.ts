@@ -10,7 +10,7 @@ import { SEMVER_PATTERN } from '../../core/api/fields.ts';
 import { formatIssues, type ParseResult, type SpecInputOf } from '../../core/api/kind.ts';
 import { isReservedKey } from '../../core/api/labels.ts';
 import { DNS1035_LABEL_PATTERN, MAX_CLUSTER_NAME_LENGTH, MAX_GROUP_NAME_LENGTH } from '../../core/api/names.ts';
-import { isQuantity, parseQuantity } from '../../core/api/quantity.ts';
+import { parseQuantity } from '../../core/api/quantity.ts';
 import { type ConfigUpdateStrategy, DATA_VOLUME, resolveImage } from '../../core/api/template.ts';
 import type { ObjectMeta } from '../../core/kube/object.ts';
 import {
@@ -181,13 +181,14 @@ export function convertTikvCluster(input: unknown, options: ConvertOptions = {})
   assertAccepted(label, 'TiKVGroup', parseTiKVGroup(tikvGroup));
   const source: TikvClusterConversion['source'] = { name: legacy.metadata.name };
   if (legacy.metadata.namespace) source.namespace = legacy.metadata.namespace;
-  return {
+  // A deep copy: the templates of both groups may hold the same cluster-level values (affinity, tolerations).
+  return structuredClone({
     source,
     cluster,
     pdGroup: pdGroup as ConvertedObject<PDGroupSpecInput>,
     tikvGroup: tikvGroup as ConvertedObject<TiKVGroupSpecInput>,
     warnings: dedupe(warnings),
-  };
+  });
 }
 
 function newObject<TSpec>(kind: string, metadata: ObjectMeta, spec: TSpec): ConvertedObject<TSpec> {
@@ -335,8 +336,9 @@ function convertComponent(
   }
 
   // Resources and the volume.
-  const requests = quantities(spec.requests, `${at}.requests`, warnings);
-  const limits = quantities(spec.limits, `${at}.limits`, warnings);
+  // The schema has checked that every value is a quantity.
+  const requests = { ...spec.requests };
+  const limits = { ...spec.limits };
   const storage = requests.storage;
   if (storage === undefined) {
     problems.push({
@@ -536,23 +538,6 @@ function legacyImage(
     return undefined;
   }
   return { image: spec.image, version: tag, fromBaseImage: false };
-}
-
-/** Quantities by resource name as the new API takes them; values that are not quantities are warned about. */
-function quantities(
-  list: Record<string, string | number> | undefined,
-  field: string,
-  warnings: ConversionWarning[],
-): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  for (const [name, value] of Object.entries(list ?? {})) {
-    if (typeof value === 'number' || isQuantity(value)) {
-      out[name] = value;
-    } else {
-      warnings.push({ field: `${field}.${name}`, reason: `not carried: "${value}" is not a quantity` });
-    }
-  }
-  return out;
 }
 
 /**
