@@ -168,7 +168,7 @@ describe('RBAC is least privilege', () => {
 
   test('docs/install.md lists every rule with the code path that needs it', () => {
     const doc = readFileSync(join(deployDir, '../docs/install.md'), 'utf8');
-    const rows = [...doc.matchAll(/^\| `([^`]*)` \| `([^`]+)` \| `([^`]+)` \|/gm)].map((m) => ({
+    const rows = [...doc.matchAll(/^\| `([^`]*)`\s*\| `([^`]+)`\s*\| `([^`]+)`\s*\|/gm)].map((m) => ({
       group: m[1],
       resources: (m[2] as string).split(', ').sort(),
       verbs: (m[3] as string).split(', ').sort(),
