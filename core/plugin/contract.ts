@@ -182,6 +182,12 @@ export interface ComponentPlugin<D = unknown> {
   renderPod(ctx: InstanceContext<D>): RenderedPod;
   /** Services besides the headless peer Service the core always creates. */
   services?(ctx: ComponentContext & { group: GroupObject }): RenderedService[];
+  /**
+   * Instance names of this group the data plane still holds (a PD member, a TiKV store not yet purged). The group
+   * never gives such a name to a new instance, so new data never meets an old identity. Read from a cache: it is
+   * called on every rollout pass of the group.
+   */
+  namesInUse?(ctx: ComponentContext & { group: GroupObject }): Iterable<string>;
   /** Annotations stamped on a new instance when the group creates it (PD: initial cluster membership). */
   newInstanceAnnotations?(ctx: ComponentContext & { group: GroupObject; name: string }): Record<string, string>;
 
