@@ -6,7 +6,7 @@ import type { Condition } from '../../api/conditions.ts';
 import { SharedInformerFactory } from '../../cache/factory.ts';
 import { loadKubeConfig } from '../../kube/config.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import { RestKubeClient } from '../../kube/rest-client.ts';
+import { type RequestInfo, RestKubeClient } from '../../kube/rest-client.ts';
 import { KubeEventRecorder } from '../../observability/events.ts';
 import { createLogger, type Logger, silentLogger } from '../../observability/log.ts';
 import { realClock } from '../../runtime/clock.ts';
@@ -27,6 +27,8 @@ export interface InstanceOperator {
   plugin: SamplePlugin;
   dataPlane: SampleDataPlane;
   client: RestKubeClient;
+  /** Every HTTP request the operator made (the harness's own client is separate). */
+  requests: RequestInfo[];
   stop(): Promise<void>;
 }
 
@@ -39,7 +41,8 @@ export async function startInstanceOperator(
   const logger =
     opts.logger ?? (process.env.TEST_OPERATOR_LOG ? createLogger({ level: 'debug', format: 'text' }) : silentLogger());
   const { kubeConfig } = loadKubeConfig({ path: cp.kubeconfigPath });
-  const client = new RestKubeClient(kubeConfig);
+  const requests: RequestInfo[] = [];
+  const client = new RestKubeClient(kubeConfig, { onRequest: (info) => requests.push(info) });
   const informers = new SharedInformerFactory(client, { clock: realClock });
   const manager = new Manager({ informerFactory: (kind, scope) => informers.informerFor(kind, scope), logger });
   const events = new KubeEventRecorder({ client, reportingInstance: 'instance-test', logger });
@@ -51,6 +54,7 @@ export async function startInstanceOperator(
     plugin,
     dataPlane,
     client,
+    requests,
     async stop() {
       await manager.stop();
       await events.close();
@@ -144,4 +148,9 @@ export function waitForPod(
     },
     { timeoutMs, what: `Pod ${ns}/${name} to be ready` },
   );
+}
+
+/** Requests that change something (everything but get, list and watch). */
+export function writes(requests: readonly RequestInfo[]): RequestInfo[] {
+  return requests.filter((r) => r.verb !== 'get' && r.verb !== 'list' && r.verb !== 'watch');
 }

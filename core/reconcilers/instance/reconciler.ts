@@ -325,13 +325,17 @@ export class InstanceReconciler implements Reconciler {
     const scaleIn = this.plugin.scaleIn;
     const steps = scaleIn.steps as Task<InstanceReconcileContext>[];
     const removed = (ctx: InstanceReconcileContext) => scaleIn.isRemoved?.(ctx) === true;
-    if (scaleIn.mode === 'delete') return sequence(...steps);
-    return when(
-      (ctx) => !removed(ctx),
-      sequence(
-        ...steps,
-        task('wait for removal', (ctx) =>
-          removed(ctx) ? complete() : wait('the data plane has not finished the removal'),
+    // The mode is read at run time: a plugin may declare it from its configuration.
+    const offlineMode = () => scaleIn.mode === 'offline';
+    return sequence(
+      when(() => !offlineMode(), sequence(...steps)),
+      when(
+        (ctx) => offlineMode() && !removed(ctx),
+        sequence(
+          ...steps,
+          task('wait for removal', (ctx) =>
+            removed(ctx) ? complete() : wait('the data plane has not finished the removal'),
+          ),
         ),
       ),
     );
@@ -417,7 +421,6 @@ export class InstanceReconciler implements Reconciler {
    */
   private offlineLane(): Task<InstanceReconcileContext> {
     const scaleIn = this.plugin.scaleIn;
-    if (scaleIn.mode !== 'offline') return task('offline lane', () => complete());
     const steps = scaleIn.steps as Task<InstanceReconcileContext>[];
     const cancelSteps = (scaleIn.cancelSteps ?? []) as Task<InstanceReconcileContext>[];
     const removed = (ctx: InstanceReconcileContext) => scaleIn.isRemoved?.(ctx) === true;
@@ -429,7 +432,7 @@ export class InstanceReconciler implements Reconciler {
         ctx.offline = progress;
         return complete();
       });
-    return sequence(
+    const lane = sequence(
       when(
         (ctx) => offline(ctx),
         sequence(
@@ -462,6 +465,7 @@ export class InstanceReconciler implements Reconciler {
         ),
       ),
     );
+    return when(() => scaleIn.mode === 'offline', lane);
   }
 
   // ---- config map ----------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@
 // - grace period of every Pod deletion: `gracePeriodSeconds` (default 1).
 // Test controls:
 // - `calls`: every step that changed something, in order, with the instance and the Pod UID at that moment
-//   (`callsOf(instance)` gives the step names), so a test can assert "drain ran before the Pod was deleted".
+//   (`callsOf(instance, namespace)` gives the step names), so a test can assert "drain ran before the Pod was deleted".
 // - `hold(step, instance?)`: the step returns `wait` and changes nothing; `reached(step, instance)` says an
 //   instance is blocked there; `release(step, instance?)` lifts the hold and wakes the blocked instances.
 export * from './api.ts';

@@ -35,6 +35,7 @@ export type SampleContext = InstanceContext<SampleView>;
 /** One protocol step that changed something, in the order they happened. */
 export interface SampleCall {
   step: SampleStepName;
+  namespace: string;
   instance: string;
   /** UID of the instance's Pod when the step acted (undefined: no Pod). */
   podUid: string | undefined;
@@ -92,6 +93,8 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
   removalRefusal: string | undefined;
   /** Every step that acted, in order. */
   readonly calls: SampleCall[] = [];
+  /** How often `loadDataPlane` ran: once per reconcile that got that far (tests count reconciles with it). */
+  dataPlaneLoads = 0;
 
   private readonly dataPlane: SampleDataPlane;
   private readonly holds = new Set<string>();
@@ -160,9 +163,11 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
     );
   }
 
-  /** The calls of one instance, as step names. */
-  callsOf(instance: string): SampleStepName[] {
-    return this.calls.filter((c) => c.instance === instance).map((c) => c.step);
+  /** The calls of one instance (in one namespace, when given), as step names. */
+  callsOf(instance: string, namespace?: string): SampleStepName[] {
+    return this.calls
+      .filter((c) => c.instance === instance && (namespace === undefined || c.namespace === namespace))
+      .map((c) => c.step);
   }
 
   renderConfig(ctx: SampleContext): RenderedConfig {
@@ -197,6 +202,7 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
   }
 
   loadDataPlane(ctx: InstanceContext<undefined>): SampleView {
+    this.dataPlaneLoads++;
     return { member: this.dataPlane.member(namespaceOf(ctx), ctx.instance.metadata.name) };
   }
 
@@ -272,6 +278,7 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
       if (act(ctx, this.memberOf(ctx))) {
         this.calls.push({
           step: name,
+          namespace: namespaceOf(ctx),
           instance,
           podUid: ctx.pod?.metadata.uid,
           podDeleting: ctx.pod?.metadata.deletionTimestamp !== undefined,

@@ -134,8 +134,8 @@ describe('sample plugin', () => {
     expect(dataPlane.member('ns', 's-0')?.drained).toBe(true);
     await runTasks(ctx, plugin.restart.after);
     expect(plugin.calls).toEqual([
-      { step: sampleSteps.drain, instance: 's-0', podUid: 'pod-uid', podDeleting: false },
-      { step: sampleSteps.undrain, instance: 's-0', podUid: 'pod-uid', podDeleting: false },
+      { step: sampleSteps.drain, namespace: 'ns', instance: 's-0', podUid: 'pod-uid', podDeleting: false },
+      { step: sampleSteps.undrain, namespace: 'ns', instance: 's-0', podUid: 'pod-uid', podDeleting: false },
     ]);
   });
 
