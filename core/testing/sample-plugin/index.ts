@@ -20,7 +20,8 @@
 //   (-> ConfigInvalid). Pod: container `sample`, image `example.org/sample:v<version>`, port `client` 7000,
 //   config mounted at /etc/sample; data directory /var/lib/sample.
 // - syncSteps: `join member` (once the Pod is Running), `report member` (memberId / memberState to status).
-// - health: the member joined and is Up.
+// - health: the member joined and is Up. validateTemplate: the group template's config, checked the same way.
+// - namesInUse: the group's instance names the data plane still lists (until `dataPlane.forget`).
 // - restart.before: `drain member`; restart.after: `undrain member` (only acts when drained).
 // - scaleIn (mode `scaleInMode`, 'delete' by default, switchable at any time): steps `start removal`
 //   (Up -> Removing), `finish removal` (Removing -> Removed); cancelSteps `cancel removal` (Removing -> Up);

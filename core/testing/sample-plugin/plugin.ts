@@ -5,7 +5,9 @@ import { stringify } from 'smol-toml';
 import { validateTomlConfig } from '../../api/config.ts';
 import { resolveImage } from '../../api/template.ts';
 import type {
+  ComponentContext,
   ComponentPlugin,
+  GroupObject,
   InstanceContext,
   RenderedConfig,
   RenderedPod,
@@ -178,6 +180,22 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
       fileName: SAMPLE_CONFIG_FILE,
       content: stringify({ ...checked.config, name: ctx.instance.metadata.name }),
     };
+  }
+
+  /** The group's template config, checked like `renderConfig` checks an instance's. */
+  validateTemplate(ctx: ComponentContext & { group: GroupObject }): string[] {
+    const spec = ctx.group.spec.template.spec as { config?: string };
+    const checked = validateTomlConfig(spec.config ?? '', SAMPLE_MANAGED_CONFIG_KEYS);
+    return checked.ok ? [] : checked.errors.map((e) => e.message);
+  }
+
+  /** Members of the group's instances the data plane still lists (in any state, until `forget`). */
+  namesInUse(ctx: ComponentContext & { group: GroupObject }): string[] {
+    const prefix = `${ctx.group.metadata.name}-`;
+    return this.dataPlane
+      .membersOf(ctx.group.metadata.namespace ?? '', ctx.cluster.metadata.name)
+      .map((m) => m.name)
+      .filter((name) => name.startsWith(prefix));
   }
 
   renderPod(ctx: SampleContext): RenderedPod {

@@ -185,4 +185,27 @@ describe('sample plugin', () => {
     plugin.removalRefusal = 'quorum';
     expect(plugin.scaleIn.mayRemove?.(ctx, 1)).toEqual({ ok: false, reason: 'quorum' });
   });
+
+  test('checks the group template config and reports the names the data plane holds', () => {
+    const { plugin, dataPlane } = setup();
+    const base = context(plugin, instance());
+    const group = (config: string) =>
+      ({
+        apiVersion: 'core.tikv.org/v1alpha1',
+        kind: 'SampleGroup',
+        metadata: { name: 's', namespace: 'ns' },
+        spec: { cluster: { name: 'c' }, replicas: 1, minReadySeconds: 0, template: { spec: { config } } },
+      }) as never;
+    expect(plugin.validateTemplate({ ...base, group: group('a = 1') })).toEqual([]);
+    expect(plugin.validateTemplate({ ...base, group: group('name = "x"') })).toEqual([
+      'config must not set name: the operator manages it',
+    ]);
+    dataPlane.join('ns', 'c', 's-0');
+    dataPlane.join('ns', 'c', 's-3');
+    dataPlane.join('ns', 'c', 'other-1');
+    dataPlane.startRemoval('ns', 's-3');
+    expect(plugin.namesInUse({ ...base, group: group('') })).toEqual(['s-0', 's-3']);
+    dataPlane.forget('ns', 's-3');
+    expect(plugin.namesInUse({ ...base, group: group('') })).toEqual(['s-0']);
+  });
 });
