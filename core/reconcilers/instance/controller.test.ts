@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'bun:test';
-import { type Cluster, clusterKind } from '../../api/cluster.ts';
+import type { Cluster } from '../../api/cluster.ts';
 import type { InstanceObject } from '../../plugin/contract.ts';
 import { FakeInformer } from '../../runtime/testing/fake-informer.ts';
-import { SampleDataPlane, SamplePlugin, sampleKind } from '../../testing/sample-plugin/index.ts';
+import { sampleKind } from '../../testing/sample-plugin/index.ts';
 import { addIndexes } from '../indexes.ts';
-import { connectDataPlane, instancesOfCluster } from './controller.ts';
+import { instancesOfCluster } from './controller.ts';
 import { instanceObject } from './test-objects.ts';
 
 function cluster(name: string, patch: Partial<Cluster> = {}): Cluster {
@@ -55,32 +55,5 @@ describe('instancesOfCluster', () => {
       },
     });
     expect(map({ type: 'update', old: c, obj: summary })).toEqual([]);
-  });
-});
-
-describe('connectDataPlane', () => {
-  const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-  test('subscribes per Cluster, enqueues changed instances, unsubscribes when the Cluster goes', async () => {
-    const dataPlane = new SampleDataPlane();
-    const plugin = new SamplePlugin({ dataPlane });
-    const clusters = new FakeInformer<Cluster>(clusterKind.resource);
-    clusters.put(cluster('c'));
-    const keys: string[] = [];
-    const disconnect = connectDataPlane(plugin, clusters, (key) => keys.push(key));
-    clusters.put(cluster('d'));
-    clusters.put(cluster('c', { spec: { ...cluster('c').spec, paused: true } }));
-    expect(dataPlane.watcherCount('ns', 'c')).toBe(1);
-    expect(dataPlane.watcherCount('ns', 'd')).toBe(1);
-
-    dataPlane.join('ns', 'c', 's-0');
-    dataPlane.join('ns', 'd', 't-0');
-    await flush();
-    expect(keys.sort()).toEqual(['ns/s-0', 'ns/t-0']);
-
-    clusters.remove('ns/c');
-    expect(dataPlane.watcherCount('ns', 'c')).toBe(0);
-    disconnect();
-    expect(dataPlane.watcherCount('ns', 'd')).toBe(0);
   });
 });

@@ -14,6 +14,7 @@ import { Controller, type ControllerObserver, type EventMapper, forOwner, forSel
 import type { InformerScope, Manager } from '../../runtime/manager.ts';
 import type { QueueMetrics } from '../../runtime/queue.ts';
 import { groupsOfClusterFrom } from '../cluster-groups.ts';
+import { dataPlaneKeys } from '../data-plane-keys.ts';
 import { addIndexes, lookup } from '../indexes.ts';
 import type { ConfigMapObject } from './config-map.ts';
 import type { PodObject } from './pod.ts';
@@ -94,7 +95,7 @@ export function setupInstanceController(opts: InstanceControllerOptions): Contro
     .watches(configMaps, forOwner(owner))
     .watches(pvcs, forOwner(owner))
     .watches(clusters, instancesOfCluster(instances));
-  if (plugin.dataPlaneSource) connectDataPlane(plugin, clusters, (key) => controller.enqueue(key));
+  if (plugin.dataPlaneSource) controller.watchesSource(dataPlaneKeys(clusters, plugin.dataPlaneSource));
   manager.add(controller);
   return controller;
 }
@@ -116,39 +117,4 @@ export function instancesOfCluster(instances: Informer<InstanceObject>): EventMa
 function clusterFacts(cluster: Cluster): string {
   const { conditions: _c, components: _g, observedGeneration: _o, ...facts } = cluster.status ?? {};
   return JSON.stringify([cluster.spec, cluster.metadata.deletionTimestamp ?? null, facts]);
-}
-
-/**
- * Subscribes to the plugin's data plane for every Cluster the informer shows (and unsubscribes when a Cluster
- * is deleted): a change of an instance's data-plane view enqueues that instance.
- */
-export function connectDataPlane(
-  plugin: AnyComponentPlugin,
-  clusters: Informer<Cluster>,
-  enqueue: (key: string) => void,
-): () => void {
-  const source = plugin.dataPlaneSource;
-  if (!source) return () => {};
-  const watches = new Map<string, () => void>();
-  const unsubscribe = clusters.addHandler((event) => {
-    const key = keyOf(event.obj);
-    if (event.type === 'delete') {
-      watches.get(key)?.();
-      watches.delete(key);
-      return;
-    }
-    if (watches.has(key)) return;
-    const namespace = event.obj.metadata.namespace;
-    watches.set(
-      key,
-      source.watch(event.obj, (names) => {
-        for (const name of names) enqueue(keyOf({ metadata: { name, namespace } }));
-      }),
-    );
-  });
-  return () => {
-    unsubscribe();
-    for (const stop of watches.values()) stop();
-    watches.clear();
-  };
 }
