@@ -2,10 +2,10 @@
 // adds its own fields (TiKV store labels, ...) and its managed config keys; groups embed the result under
 // `spec.template.spec`, instances inline it in their `spec`.
 import * as v from 'valibot';
+import { compareQuantities, isQuantity } from '../kube/quantity.ts';
 import { configField } from './config.ts';
 import { dnsLabel, freeForm, listMap, quantity, quantityString, semverVersion, userMetadataMap } from './fields.ts';
 import { MAX_VOLUME_NAME_LENGTH } from './names.ts';
-import { isQuantity, parseQuantity } from './quantity.ts';
 import { type Rule, rules, withRules } from './rules.ts';
 
 /** The volume every component needs for its data; the plugin mounts it at its data directory. */
@@ -45,15 +45,13 @@ const storageField = v.pipe(
     {
       cel: "!isQuantity(self) || quantity(self).isGreaterThan(quantity('0'))",
       message: 'storage must be greater than 0',
-      check: (self) => !isQuantity(self) || (parseQuantity(self) ?? 0) > 0,
+      check: (self) => !isQuantity(self) || (compareQuantities(self, '0') ?? 0) > 0,
     },
     {
       cel: '!isQuantity(self) || !isQuantity(oldSelf) || quantity(self).compareTo(quantity(oldSelf)) >= 0',
       message: 'storage can only grow: shrinking a volume is not supported',
       transition: (self, oldSelf) => {
-        const next = parseQuantity(self);
-        const prev = parseQuantity(oldSelf);
-        return next === undefined || prev === undefined || next >= prev;
+        return (compareQuantities(self, oldSelf) ?? 0) >= 0;
       },
     },
   ),

@@ -3,7 +3,7 @@
 // Changing a volume never restarts the Pod: growth is an online expansion by the CSI driver, and the
 // attributes class is modified in place.
 
-import { compareQuantities } from './quantity.ts';
+import { compareQuantities } from '../kube/quantity.ts';
 
 /** What happens to an instance's PVCs when the instance is removed. */
 export type VolumeReclaimPolicy = 'Delete' | 'Retain';

@@ -4,8 +4,8 @@
 // for more, and deletes Released PVs whose reclaim policy is Delete.
 import type { KubeObject } from '../kube/object.ts';
 import { keyOf } from '../kube/object.ts';
+import { compareQuantities } from '../kube/quantity.ts';
 import { type ApiClient, isAlreadyExists, isNotFound } from './api.ts';
-import { parseQuantity } from './quantity.ts';
 import { Reflector } from './reflector.ts';
 
 export const provisionerName = 'sim.tikv.org/local';
@@ -91,12 +91,12 @@ export function planVolumeActions(state: {
     const pv = volumeByName.get(claim.spec.volumeName);
     const pvSize = pv?.spec.capacity?.storage;
     if (!pv || !pvSize) continue;
-    if (parseQuantity(requested) > parseQuantity(pvSize)) {
+    if ((compareQuantities(requested, pvSize) ?? 0) > 0) {
       if (sc.allowVolumeExpansion) actions.push({ type: 'expand', claim: key, pv: pv.metadata.name, size: requested });
       continue;
     }
     const reported = claim.status?.capacity?.storage;
-    if (claim.status?.phase === 'Bound' && reported && parseQuantity(reported) < parseQuantity(pvSize)) {
+    if (claim.status?.phase === 'Bound' && reported && (compareQuantities(reported, pvSize) ?? 0) < 0) {
       actions.push({ type: 'complete-expansion', claim: key, size: pvSize });
     }
   }

@@ -10,9 +10,9 @@ import { SEMVER_PATTERN } from '../../core/api/fields.ts';
 import { formatIssues, type ParseResult, type SpecInputOf } from '../../core/api/kind.ts';
 import { isReservedKey } from '../../core/api/labels.ts';
 import { DNS1035_LABEL_PATTERN, MAX_CLUSTER_NAME_LENGTH, MAX_GROUP_NAME_LENGTH } from '../../core/api/names.ts';
-import { parseQuantity } from '../../core/api/quantity.ts';
 import { type ConfigUpdateStrategy, DATA_VOLUME, resolveImage } from '../../core/api/template.ts';
 import type { ObjectMeta } from '../../core/kube/object.ts';
+import { compareQuantities, quantityToNumber } from '../../core/kube/quantity.ts';
 import {
   PD_COMPONENT,
   PD_IMAGE_REPOSITORY,
@@ -345,7 +345,7 @@ function convertComponent(
       field: `${at}.requests.storage`,
       reason: 'required: it is the size of the data volume (the legacy operator refused the cluster without it)',
     });
-  } else if ((parseQuantity(String(storage)) ?? 0) <= 0) {
+  } else if ((compareQuantities(String(storage), '0') ?? 0) <= 0) {
     problems.push({
       field: `${at}.requests.storage`,
       reason: 'must be greater than 0: it is the size of the data volume',
@@ -570,7 +570,7 @@ function convertResources(
 
 function sameQuantity(a: string | number | undefined, b: string | number | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  return parseQuantity(String(a)) === parseQuantity(String(b));
+  return compareQuantities(String(a), String(b)) === 0;
 }
 
 /**
@@ -578,7 +578,7 @@ function sameQuantity(a: string | number | undefined, b: string | number | undef
  * whole MiB as "<n>MB" (TiKV's GB and MB are binary units).
  */
 export function legacyCapacity(limit: string | number): string | undefined {
-  const bytes = parseQuantity(String(limit));
+  const bytes = quantityToNumber(String(limit));
   if (bytes === undefined || bytes <= 0) return undefined;
   if (bytes % GIB === 0) return `${bytes / GIB}GB`;
   const mib = Math.floor(bytes / MIB);

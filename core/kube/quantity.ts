@@ -1,5 +1,18 @@
-// Kubernetes resource quantities ("10Gi", "500M", "1.5Ti", "1e3") compared exactly: a PVC resize decision must
-// not depend on floating-point rounding, and "10Gi" must equal "10737418240".
+// Kubernetes resource quantities ("10Gi", "500m", "1.5Ti", "1e3"), parsed exactly: a resize decision must not
+// depend on floating-point rounding, and "10Gi" must equal "10737418240". One module for the API schemas, the
+// reconcilers and the test harness.
+
+/**
+ * Non-negative quantities, as every quantity of this API is a size or an amount of CPU. RE2-compatible, because
+ * the apiserver evaluates CRD patterns with Go's regexp.
+ */
+export const QUANTITY_PATTERN = '^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$';
+const nonNegativeQuantity = new RegExp(QUANTITY_PATTERN);
+
+/** Whether the text is a non-negative quantity the API accepts. */
+export function isQuantity(value: string): boolean {
+  return nonNegativeQuantity.test(value);
+}
 
 /** An exact rational value: numerator / denominator, denominator > 0. */
 export interface QuantityValue {
@@ -19,7 +32,7 @@ const decimalExponents: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k
 
 const QUANTITY = /^([+-]?)(\d*)(?:\.(\d*))?(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
 
-/** The exact value of a quantity string, or undefined when it is not a valid Kubernetes quantity. */
+/** The exact value of a quantity string (signed), or undefined when it is not a valid Kubernetes quantity. */
 export function parseQuantity(text: string): QuantityValue | undefined {
   const match = QUANTITY.exec(text.trim());
   if (!match) return undefined;
@@ -45,4 +58,10 @@ export function compareQuantities(a: string, b: string): number | undefined {
   const left = x.numerator * y.denominator;
   const right = y.numerator * x.denominator;
   return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** The value as a double (bytes, cores), for display and unit conversion; never for comparisons. */
+export function quantityToNumber(text: string): number | undefined {
+  const value = parseQuantity(text);
+  return value === undefined ? undefined : Number(value.numerator) / Number(value.denominator);
 }
