@@ -12,7 +12,8 @@ import { createTestNamespace, useControlPlane } from '../../core/testing/fixture
 import { parseRunOptions, type RunOptions } from './options.ts';
 import { type RunningOperator, startOperator } from './run.ts';
 
-const fixture = useControlPlane({ nodes: 1, crdDir: false });
+// The CRDs are installed: the operator's informers (Cluster, groups, instances) sync only when their kinds exist.
+const fixture = useControlPlane({ nodes: 1 });
 const repoRoot = new URL('../../', import.meta.url).pathname;
 
 interface Lease extends KubeObject {

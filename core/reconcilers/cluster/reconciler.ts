@@ -26,7 +26,7 @@ import { formatTaskSummary, runTasks, toReconcileResult } from '../../tasks/runn
 import { persistStatus } from '../../tasks/status.ts';
 import { breakIf, type Task, task, when } from '../../tasks/task.ts';
 import type { GroupsOfCluster } from '../cluster-groups.ts';
-import { withFinalizer } from '../finalizer.ts';
+import { hasFinalizer, isDeleting, withFinalizer } from '../finalizer.ts';
 import { statusMergePatch } from '../status-patch.ts';
 import { computeClusterStatus } from './cluster-status.ts';
 
@@ -73,7 +73,8 @@ export class ClusterReconciler implements Reconciler {
     ];
     this.always = [
       when(
-        (ctx) => ctx.cluster !== undefined,
+        // Deleting with the finalizer gone: the apiserver removes it any moment, there is no status to write.
+        (ctx) => ctx.cluster !== undefined && !(isDeleting(ctx.cluster) && !hasFinalizer(ctx.cluster)),
         persistStatus<ClusterContext, ClusterStatus>({
           before: (ctx) => ctx.observedStatus,
           after: (ctx) => this.status(ctx),

@@ -35,7 +35,7 @@ import { persistStatus } from '../../tasks/status.ts';
 import { breakIf, type Task, task, when } from '../../tasks/task.ts';
 import type { GroupsOfCluster } from '../cluster-groups.ts';
 import { isDerivative } from '../derivative.ts';
-import { withFinalizer } from '../finalizer.ts';
+import { hasFinalizer, withFinalizer } from '../finalizer.ts';
 import { lookup } from '../indexes.ts';
 import { statusMergePatch } from '../status-patch.ts';
 import { computeGroupStatus, type GroupStatus, groupReasons, isRolloutDone, type SyncBlocker } from './group-status.ts';
@@ -124,6 +124,7 @@ export class GroupReconciler implements Reconciler {
         cleanup: [
           task('delete instances', (ctx) => this.deleteInstances(ctx)),
           task('delete services', (ctx) => this.deleteServices(ctx, new Set())),
+          task('delete revisions', (ctx) => this.deleteRevisions(ctx)),
         ],
         apply: [
           breakIf(
@@ -151,7 +152,7 @@ export class GroupReconciler implements Reconciler {
     ];
     this.always = [
       when(
-        (ctx) => ctx.group !== undefined,
+        (ctx) => ctx.group !== undefined && !isReleased(ctx.group),
         persistStatus<GroupContext, GroupStatus>({
           before: (ctx) => ctx.observedStatus,
           after: (ctx) => this.status(ctx),
@@ -274,6 +275,19 @@ export class GroupReconciler implements Reconciler {
       if (keep.has(service.metadata.name)) continue;
       try {
         await this.deps.client.delete(kinds.Service, service.metadata.name, ctx.namespace);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return complete();
+  }
+
+  /** Deletes the group's ControllerRevisions (the garbage collector would too, but only once it knows the kind). */
+  private async deleteRevisions(ctx: GroupContext): Promise<TaskResult> {
+    const uid = ctx.group?.metadata.uid ?? '';
+    for (const revision of lookup(this.deps.revisions, 'controllerUid', uid, ctx.namespace)) {
+      try {
+        await this.deps.client.delete(kinds.ControllerRevision, revision.metadata.name, ctx.namespace);
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
@@ -413,6 +427,7 @@ export class GroupReconciler implements Reconciler {
         ...lookup(this.deps.instances, 'groupLabel', ctx.name, ctx.namespace).map((i) => i.metadata.name),
         ...instanceLabels(lookup(this.deps.pods, 'groupLabel', ctx.name, ctx.namespace)),
         ...instanceLabels(lookup(this.deps.pvcs, 'groupLabel', ctx.name, ctx.namespace)),
+        ...(this.deps.plugin.namesInUse?.({ ...componentContext, group }) ?? []),
       ],
     });
     ctx.plan = plan;
@@ -455,6 +470,11 @@ export class GroupReconciler implements Reconciler {
       nowMs: this.deps.clock.now(),
     });
   }
+}
+
+/** Deleting with the operator's finalizer gone: the apiserver removes it any moment, there is no status to write. */
+function isReleased(obj: KubeObject): boolean {
+  return isDeleting(obj) && !hasFinalizer(obj);
 }
 
 function isDeleting(obj: KubeObject | undefined): boolean {
