@@ -73,8 +73,16 @@ export interface InstanceContext<D = unknown> extends ComponentContext {
   setCondition(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void;
 }
 
-/** The component's config file, rendered from the user's TOML plus the keys the operator manages. */
-export type RenderedConfig = { ok: true; fileName: string; content: string } | { ok: false; errors: string[] };
+/**
+ * The component's config file, rendered from the user's TOML plus the keys the operator manages; or the user's
+ * errors; or `pending`: a fact the config needs does not exist yet (PD: a bootstrap peer not created yet; TiKV:
+ * no PD URL yet). Pending is no error: no event, no ConfigInvalid, no Pod yet; the reconcile comes back after
+ * `retryAfterMs`, or on the next event when it is omitted.
+ */
+export type RenderedConfig =
+  | { ok: true; fileName: string; content: string }
+  | { ok: false; errors: string[] }
+  | { ok: false; pending: string; retryAfterMs?: number };
 
 /** The component-specific part of the Pod; the core adds identity, volumes, labels, topology and the overlay. */
 export interface RenderedPod {
@@ -170,7 +178,10 @@ export interface ComponentPlugin<D = unknown> {
   /** Template fields that may change without a restart besides the core's (labels, annotations, volume size). */
   readonly hotReloadableFields?: readonly string[];
 
-  /** Renders the config file; errors (bad TOML, managed keys) become `ConfigInvalid` and change no Pod. */
+  /**
+   * Renders the config file; errors (bad TOML, managed keys) become `ConfigInvalid` and change no Pod; `pending`
+   * becomes `Synced=False` reason `ConfigPending` and waits (no Pod is created or changed meanwhile).
+   */
   renderConfig(ctx: InstanceContext<D>): RenderedConfig;
   /**
    * Checks the group's template before any instance gets it (bad TOML, managed keys set): the problems, empty

@@ -17,6 +17,8 @@ export const instanceReasons = {
   Synced: 'Synced',
   PodNotUpToDate: 'PodNotUpToDate',
   ConfigInvalid: 'ConfigInvalid',
+  /** The plugin cannot render the config yet (a fact it needs is missing); no Pod until it can. */
+  ConfigPending: 'ConfigPending',
   PodOverlayInvalid: 'PodOverlayInvalid',
   VolumeChangeRefused: 'VolumeChangeRefused',
   Suspended: 'Suspended',

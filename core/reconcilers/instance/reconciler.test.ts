@@ -276,6 +276,22 @@ describe('InstanceReconciler', () => {
     expect(fresh.server.deletes).toEqual([]);
   });
 
+  test('a pending config creates no Pod, records no event, reports ConfigPending and comes back later', async () => {
+    const fresh = setup(instanceObject({}, { finalizers: ['tikv.org/finalizer'] }));
+    fresh.plugin.renderConfig = () => ({ ok: false, pending: 'waiting for the peers', retryAfterMs: 500 });
+    const result = await fresh.reconcile();
+    fresh.sync();
+    expect(result).toEqual({ requeueAfterMs: 500 });
+    expect(fresh.server.writes.filter((w) => !w.startsWith('status'))).toEqual([]);
+    expect(fresh.pod()).toBeUndefined();
+    expect(fresh.events).toEqual([]);
+    expect(conditionOf(fresh, 'Synced')).toMatchObject({ status: 'False', reason: 'ConfigPending' });
+
+    fresh.plugin.renderConfig = SamplePlugin.prototype.renderConfig;
+    await settle(fresh);
+    expect(fresh.pod()).toBeDefined();
+  });
+
   test('a paused cluster: nothing is written, not even the status', async () => {
     const paused = setup(instanceObject({ version: '9.9.9' }, { finalizers: ['tikv.org/finalizer'] }), {
       paused: true,

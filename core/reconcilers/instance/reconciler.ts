@@ -36,7 +36,7 @@ import type { AnyComponentPlugin } from '../../plugin/registry.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult, Reconciler } from '../../runtime/reconciler.ts';
 import { type Condition, removeCondition, setCondition } from '../../tasks/conditions.ts';
-import { complete, type TaskResult, wait } from '../../tasks/result.ts';
+import { complete, retry, type TaskResult, wait } from '../../tasks/result.ts';
 import { formatTaskSummary, runTasks, toReconcileResult } from '../../tasks/runner.ts';
 import { persistStatus } from '../../tasks/status.ts';
 import { allOf, breakIf, sequence, type Task, task, when } from '../../tasks/task.ts';
@@ -472,6 +472,14 @@ export class InstanceReconciler implements Reconciler {
 
   private async syncConfigMap(ctx: InstanceReconcileContext): Promise<TaskResult> {
     const rendered = this.plugin.renderConfig(ctx);
+    if (!rendered.ok && 'pending' in rendered) {
+      // Not an error of the user's: no event, and the group does not stop its rollout for it.
+      const message = `the config cannot be rendered yet: ${rendered.pending}`;
+      ctx.problems.push({ reason: instanceReasons.ConfigPending, message });
+      return rendered.retryAfterMs !== undefined && rendered.retryAfterMs > 0
+        ? retry(rendered.retryAfterMs, message)
+        : wait(message);
+    }
     if (!rendered.ok) {
       const message = `config is invalid, the Pod is left as it is: ${rendered.errors.join('; ')}`;
       this.problem(ctx, instanceReasons.ConfigInvalid, message, 'RenderConfig');
