@@ -71,6 +71,11 @@ export interface InstanceContext<D = unknown> extends ComponentContext {
   statusPatch: Record<string, unknown>;
   /** Conditions the plugin sets on the instance (LeadersEvicted, Offlined). Merged by type, written once. */
   setCondition(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): void;
+  /**
+   * Removes a condition the plugin set earlier (LeadersEvicted once the eviction is over), so that the next
+   * `setCondition` of that type starts a new `lastTransitionTime`: plugins time their bounded waits from it.
+   */
+  removeCondition(type: string): void;
 }
 
 /**

@@ -9,6 +9,8 @@ import type { EventType } from '../../observability/events.ts';
 import type { GroupObject, InstanceObject } from '../../plugin/contract.ts';
 import { FakeClock } from '../../runtime/clock.ts';
 import { FakeInformer } from '../../runtime/testing/fake-informer.ts';
+import { complete } from '../../tasks/result.ts';
+import { task } from '../../tasks/task.ts';
 import {
   SampleDataPlane,
   SamplePlugin,
@@ -110,7 +112,11 @@ interface Setup {
   pod(): PodObject | undefined;
 }
 
-function setup(instance: InstanceObject, cluster: Partial<Cluster['spec']> = {}): Setup {
+function setup(
+  instance: InstanceObject,
+  cluster: Partial<Cluster['spec']> = {},
+  configure?: (plugin: SamplePlugin) => void,
+): Setup {
   const server = new FakeApiserver();
   server.put(sampleKind.resource, instance);
   server.put(clusterKind.resource, {
@@ -147,6 +153,7 @@ function setup(instance: InstanceObject, cluster: Partial<Cluster['spec']> = {})
   sync();
   const dataPlane = new SampleDataPlane();
   const plugin = new SamplePlugin({ dataPlane, gracePeriodSeconds: 7 });
+  configure?.(plugin);
   const events: Setup['events'] = [];
   const reconciler = new InstanceReconciler({
     plugin,
@@ -290,6 +297,25 @@ describe('InstanceReconciler', () => {
     fresh.plugin.renderConfig = SamplePlugin.prototype.renderConfig;
     await settle(fresh);
     expect(fresh.pod()).toBeDefined();
+  });
+
+  test('a condition a plugin step removes is gone from the written status', async () => {
+    let mark: 'set' | 'remove' | 'none' = 'set';
+    const fresh = setup(instanceObject({}, { finalizers: ['tikv.org/finalizer'] }), {}, (plugin) => {
+      plugin.syncSteps.push(
+        task('mark', (ctx) => {
+          if (mark === 'set') ctx.setCondition('Marked', 'False', 'Marking', 'marked by the plugin');
+          if (mark === 'remove') ctx.removeCondition('Marked');
+          return complete();
+        }),
+      );
+    });
+    await settle(fresh);
+    expect(conditionOf(fresh, 'Marked')).toMatchObject({ status: 'False', reason: 'Marking' });
+    mark = 'remove';
+    await settle(fresh);
+    expect(conditionOf(fresh, 'Marked')).toBeUndefined();
+    expect(conditionOf(fresh, 'Synced')).toBeDefined();
   });
 
   test('a paused cluster: nothing is written, not even the status', async () => {

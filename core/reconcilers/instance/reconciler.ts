@@ -268,6 +268,9 @@ export class InstanceReconciler implements Reconciler {
           deps.clock.now(),
         );
       },
+      removeCondition: (type) => {
+        ctx.conditions = removeCondition(ctx.conditions, type);
+      },
     };
     return ctx;
   }

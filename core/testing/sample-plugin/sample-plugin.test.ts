@@ -36,6 +36,7 @@ function context(plugin: SamplePlugin, inst: InstanceObject, podPhase?: string):
     dataPlane: { member: undefined },
     statusPatch: {},
     setCondition: () => {},
+    removeCondition: () => {},
   };
   ctx.dataPlane = plugin.loadDataPlane({ ...ctx, dataPlane: undefined });
   return ctx;
