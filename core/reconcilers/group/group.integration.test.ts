@@ -182,6 +182,53 @@ describe('group reconciler', () => {
   );
 
   test(
+    'at steady state the operator makes no writes',
+    async () => {
+      const { settled, operator, cp, ns } = await setup({ replicas: 3 });
+      await settled(3);
+      await waitFor(
+        async () => {
+          const c = await cp.api.get<Obj>(`${API}/namespaces/${ns}/clusters/c`);
+          return condition(c, 'Ready')?.status === 'True';
+        },
+        { what: 'the Cluster to be Ready' },
+      );
+      // Let the last status writes and their watch events settle, then watch the operator for a while.
+      await Bun.sleep(2_000);
+      const from = operator.requests.length;
+      await Bun.sleep(5_000);
+      const writes = operator.requests
+        .slice(from)
+        .filter((r) => !['get', 'list', 'watch'].includes(r.verb))
+        .map((r) => `${r.verb} ${r.kind}`);
+      expect(writes).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'minReadySeconds: a rollout waits for each updated instance to stay ready that long, then goes on by itself',
+    async () => {
+      const { settled, patchGroup, recordPods } = await setup({ replicas: 2, spec: { minReadySeconds: 2 } });
+      const before = await settled(2);
+      const recorder = await recordPods(['g-0', 'g-1']);
+      recorder.reset();
+      await patchGroup({ spec: { template: { spec: { config: 'log-level = "error"\n' } } } });
+      // Nothing but the passing of minReadySeconds lets the second instance go: the group must come back by itself.
+      const after = await waitFor(
+        async () => {
+          const g = await settled(2);
+          return g.status?.currentRevision !== before.status?.currentRevision ? g : undefined;
+        },
+        { timeoutMs: 60_000, what: 'the rollout to finish' },
+      );
+      expect(after.status?.updatedReplicas).toBe(2);
+      expect(recorder.maxUnavailable).toBe(1);
+    },
+    TIMEOUT,
+  );
+
+  test(
     'scales out 3 -> 5 and in 5 -> 3; scale-in (mode delete) removes the highest ordinals',
     async () => {
       const { settled, patchGroup, names, plugin } = await setup({ replicas: 3 });

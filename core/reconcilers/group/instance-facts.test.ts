@@ -157,13 +157,16 @@ describe('toUpdaterInstance', () => {
   test('a ready instance whose Pod runs an older revision than its label is not available', () => {
     const moved = instance('g-0', { conditions: ready('2026-01-01T00:00:00Z'), revision: 'r2' });
     (moved.status as Record<string, unknown>).currentRevision = 'r1';
-    expect(toUpdaterInstance(moved, { minReadySeconds: 0, nowMs: t0 }).instance.available).toBe(false);
+    expect(toUpdaterInstance(moved, { minReadySeconds: 0, nowMs: t0, updateRevision: 'r1' }).instance.available).toBe(
+      false,
+    );
   });
 
   test('ready for minReadySeconds is available', () => {
     const facts = toUpdaterInstance(instance('g-0', { conditions: ready('2026-01-01T00:00:00Z') }), {
       minReadySeconds: 10,
       nowMs: t0 + 10_000,
+      updateRevision: 'r1',
     });
     expect(facts.instance).toEqual({
       name: 'g-0',
@@ -179,13 +182,24 @@ describe('toUpdaterInstance', () => {
     const facts = toUpdaterInstance(instance('g-0', { conditions: ready('2026-01-01T00:00:00Z') }), {
       minReadySeconds: 10,
       nowMs: t0 + 4_000,
+      updateRevision: 'r1',
     });
     expect(facts.instance.available).toBe(false);
     expect(facts.recheckAfterMs).toBe(6_000);
   });
 
+  test('minReadySeconds does not apply to an instance at an older revision: ready is available', () => {
+    const facts = toUpdaterInstance(instance('g-0', { conditions: ready('2026-01-01T00:00:00Z') }), {
+      minReadySeconds: 10,
+      nowMs: t0 + 4_000,
+      updateRevision: 'r2',
+    });
+    expect(facts.instance.available).toBe(true);
+    expect(facts.recheckAfterMs).toBeUndefined();
+  });
+
   test('not ready: not available and nothing to recheck', () => {
-    const facts = toUpdaterInstance(instance('g-0'), { minReadySeconds: 0, nowMs: t0 });
+    const facts = toUpdaterInstance(instance('g-0'), { minReadySeconds: 0, nowMs: t0, updateRevision: 'r1' });
     expect(facts.instance).toMatchObject({ available: false, running: false });
     expect(facts.recheckAfterMs).toBeUndefined();
   });
@@ -193,12 +207,14 @@ describe('toUpdaterInstance', () => {
   test('topology, priority and disruption cost are carried over', () => {
     const facts = toUpdaterInstance(
       instance('g-0', { topology: { zone: 'a' }, annotations: { 'tikv.org/priority': '2' }, revision: 'r9' }),
-      { minReadySeconds: 0, nowMs: t0, disruptionCost: 1 },
+      { minReadySeconds: 0, nowMs: t0, updateRevision: 'r9', disruptionCost: 1 },
     );
     expect(facts.instance).toMatchObject({ revision: 'r9', topology: { zone: 'a' }, priority: 2, disruptionCost: 1 });
   });
 
   test('an empty topology is no topology', () => {
-    expect(toUpdaterInstance(instance('g-0'), { minReadySeconds: 0, nowMs: t0 }).instance.topology).toBeUndefined();
+    expect(
+      toUpdaterInstance(instance('g-0'), { minReadySeconds: 0, nowMs: t0, updateRevision: 'r1' }).instance.topology,
+    ).toBeUndefined();
   });
 });

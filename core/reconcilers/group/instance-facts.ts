@@ -117,13 +117,19 @@ export function runsItsRevision(instance: InstanceObject): boolean {
   return currentRevisionOf(instance) === revisionOf(instance);
 }
 
-/** The updater's view of one instance at `nowMs`. */
+/**
+ * The updater's view of one instance at `nowMs`. minReadySeconds applies to instances at the update revision
+ * only: it makes the rollout wait until a changed instance proved stable. An instance still at an older
+ * revision that is ready serves; counting it as unavailable while its minReadySeconds run (right after the
+ * group was created or scaled) would let the updater take it down for free, next to one already restarting.
+ */
 export function toUpdaterInstance(
   instance: InstanceObject,
-  opts: { minReadySeconds: number; nowMs: number; disruptionCost?: number },
+  opts: { minReadySeconds: number; nowMs: number; updateRevision: string; disruptionCost?: number },
 ): UpdaterFacts {
   const since = runsItsRevision(instance) ? readySinceMs(instance) : undefined;
-  const avail = availability(since, opts.minReadySeconds, opts.nowMs);
+  const minReadySeconds = revisionOf(instance) === opts.updateRevision ? opts.minReadySeconds : 0;
+  const avail = availability(since, minReadySeconds, opts.nowMs);
   const facts: UpdaterInstance = {
     name: instance.metadata.name,
     revision: revisionOf(instance),

@@ -73,6 +73,7 @@ export function planRollout(input: RolloutPlanInput): RolloutPlan {
     const f = toUpdaterInstance(instance, {
       minReadySeconds: group.spec.minReadySeconds ?? 0,
       nowMs: input.nowMs,
+      updateRevision: input.updateRevision,
       ...(cost !== undefined ? { disruptionCost: cost } : {}),
     });
     if (f.recheckAfterMs !== undefined && lifecycleOf(instance) === 'active') {

@@ -19,6 +19,8 @@ export interface SampleOperator {
   manager: Manager;
   controllers: OperatorControllers;
   client: RestKubeClient;
+  /** Every API request the operator made (not the harness's), in order. */
+  requests: { verb: string; kind: string }[];
   /** Stops the controllers (in-flight reconciles finish), the informers and the event recorder. */
   stop(): Promise<void>;
 }
@@ -36,7 +38,10 @@ export async function startSampleOperator(
   const logger: Logger =
     level === 'debug' || level === 'info' ? createLogger({ level, format: 'text' }) : silentLogger();
   const { kubeConfig } = loadKubeConfig({ path: cp.kubeconfigPath });
-  const client = new RestKubeClient(kubeConfig);
+  const requests: SampleOperator['requests'] = [];
+  const client = new RestKubeClient(kubeConfig, {
+    onRequest: (info) => requests.push({ verb: info.verb, kind: info.kind }),
+  });
   const informers = new SharedInformerFactory(client, { clock: realClock });
   const events = new KubeEventRecorder({ client, reportingInstance: 'test-operator', logger, clock: realClock });
   const manager = new Manager({
@@ -58,6 +63,7 @@ export async function startSampleOperator(
     manager,
     controllers,
     client,
+    requests,
     stop() {
       stopping ??= (async () => {
         await manager.stop();
