@@ -50,6 +50,15 @@ describe('tikv-operator run flags', () => {
     });
   });
 
+  test('--dev-address-feed takes the simulator feed URL and refuses anything but http', () => {
+    expect(parseRunOptions(['--dev-address-feed=http://127.0.0.1:41234/'])).toMatchObject({
+      devAddressFeed: 'http://127.0.0.1:41234',
+    });
+    expect(parseRunOptions([])).not.toHaveProperty('devAddressFeed');
+    expect(() => parseRunOptions(['--dev-address-feed=localhost:41234'])).toThrow(/must be an http:\/\/ URL/);
+    expect(() => parseRunOptions(['--dev-address-feed=not a url'])).toThrow(/must be a URL/);
+  });
+
   test('a bare --leader-elect means true', () => {
     expect(parseRunOptions(['--leader-elect', '--workers=1'])).toMatchObject({ leaderElect: true, workers: 1 });
   });

@@ -18,6 +18,11 @@ export interface RunOptions {
   httpHost: string;
   httpPort: number;
   benchResults: string;
+  /**
+   * Dev and bench only: follow the data-plane simulator's address mappings from this feed (core/net/address-feed.ts)
+   * instead of resolving cluster DNS names, so an operator in its own process reaches the simulated PD.
+   */
+  devAddressFeed?: string;
 }
 
 export const runUsage = `Usage: tikv-operator run [flags]
@@ -37,6 +42,10 @@ Flags:
   --http-address <host:port>       /healthz, /readyz, /metrics and /bench (default: 0.0.0.0:8080)
   --bench-results <path>           file served at /bench (default: bench/results/latest.json)
   -h, --help                       show this help
+
+Development (local control plane and data-plane simulator only, never in a cluster):
+  --dev-address-feed <url>         reach PD through the simulator's address mappings served at <url>
+                                   (the bench starts the operator this way to measure it in its own process)
 `;
 
 export class UsageError extends Error {
@@ -67,6 +76,7 @@ export function parseRunOptions(argv: string[]): RunOptions | 'help' {
     httpHost: host,
     httpPort: port,
     benchResults: v['bench-results'] ?? 'bench/results/latest.json',
+    ...(v['dev-address-feed'] === undefined ? {} : { devAddressFeed: parseFeedUrl(v['dev-address-feed']) }),
   };
 }
 
@@ -87,6 +97,7 @@ function parse(argv: string[]) {
       'log-format': { type: 'string' },
       'http-address': { type: 'string' },
       'bench-results': { type: 'string' },
+      'dev-address-feed': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -117,6 +128,19 @@ export function parseHttpAddress(value: string): { host: string; port: number } 
     throw new UsageError(`--http-address must be host:port (for example 0.0.0.0:8080), got "${value}"`);
   }
   return { host, port };
+}
+
+function parseFeedUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--dev-address-feed must be a URL such as http://127.0.0.1:41234, got "${value}"`);
+  }
+  if (url.protocol !== 'http:') {
+    throw new UsageError(`--dev-address-feed must be an http:// URL (the simulator's loopback feed), got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function wrap<T>(fn: () => T): T {

@@ -2,6 +2,7 @@
 // shuts down in order on SIGINT/SIGTERM (stop reporting ready, drain controllers, release the Lease, stop caches,
 // flush events, close the HTTP server).
 import type { DependencyContainer } from 'tsyringe';
+import { type AddressFeedFollower, followAddressFeed } from '../../core/net/address-feed.ts';
 import type { KubeEventRecorder } from '../../core/observability/events.ts';
 import type { Logger } from '../../core/observability/log.ts';
 import type { OperatorMetrics } from '../../core/observability/metrics.ts';
@@ -68,7 +69,12 @@ export function startOperator(
 
 /** Runs until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function runOperator(options: RunOptions, setups: readonly ControllerSetup[]): Promise<number> {
-  const operator = startOperator(options, setups);
+  // Dev and bench only: the simulator's address mappings, followed before anything dials PD.
+  const feed: AddressFeedFollower | undefined = options.devAddressFeed
+    ? await followAddressFeed(options.devAddressFeed)
+    : undefined;
+  const started = startOperator(options, setups, feed ? { resolver: feed } : {});
+  const operator = { ...started, stop: () => started.stop().finally(() => feed?.close()) };
   const logger = operator.container.resolve<Logger>(tokens.logger);
   const done = new Promise<number>((resolve) => {
     const unsubscribe = onShutdownSignal((signal) => {

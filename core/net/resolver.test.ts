@@ -88,3 +88,41 @@ describe('MappingResolver', () => {
     expect(r.resolve('http://x.default.svc:1')).toBe('http://x.default.svc:1');
   });
 });
+
+describe('MappingResolver snapshots', () => {
+  test('a resolver filled from the snapshot of another resolves every address the same way', () => {
+    const source = new MappingResolver();
+    source.mapHost('basic-pd.default.svc.cluster.local', '127.0.0.1:41000');
+    source.mapHost('basic-pd-0.basic-pd-peer.default.svc:2379', '127.0.0.1:41001');
+    source.mapSuffix('.basic-tikv-peer.default.svc', '127.0.0.1:42000');
+    const copy = new MappingResolver();
+    copy.mapHost('stale.default.svc', '127.0.0.1:1');
+    copy.replaceAll(source.snapshot());
+    for (const address of [
+      'http://basic-pd.default:2379/pd/api/v1/members',
+      'http://basic-pd-0.basic-pd-peer.default.svc:2379/x',
+      'basic-tikv-3.basic-tikv-peer.default.svc:20160',
+      'http://stale.default.svc:2379',
+      'http://elsewhere.example:80',
+    ]) {
+      expect(copy.resolve(address)).toBe(source.resolve(address));
+    }
+    expect(copy.resolve('http://stale.default.svc:2379')).toBe('http://stale.default.svc:2379');
+  });
+
+  test('listeners hear every mapping and every effective unmapping, not an unmap of a replaced target', () => {
+    const r = new MappingResolver();
+    let changes = 0;
+    const unsubscribe = r.onChange(() => changes++);
+    const unmapOld = r.mapHost('a.default.svc', '127.0.0.1:1');
+    r.mapHost('a.default.svc', '127.0.0.1:2');
+    unmapOld(); // the mapping now points elsewhere: nothing removed, nothing reported
+    expect(changes).toBe(2);
+    const unmapSuffix = r.mapSuffix('.peer.default.svc', '127.0.0.1:3');
+    unmapSuffix();
+    expect(changes).toBe(4);
+    unsubscribe();
+    r.mapHost('b.default.svc', '127.0.0.1:4');
+    expect(changes).toBe(4);
+  });
+});

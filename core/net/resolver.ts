@@ -24,6 +24,14 @@ export interface MappingResolverOptions {
 /** Removes a mapping again. */
 export type Unmap = () => void;
 
+/** Every mapping of a MappingResolver, in normalized form: what another process needs to resolve alike. */
+export interface MappingSnapshot {
+  /** `host` or `host:port` -> target. */
+  exact: Array<[string, string]>;
+  /** Host suffix (with its leading dot) -> target. */
+  suffixes: Array<[string, string]>;
+}
+
 interface SplitAddress {
   /** Everything before the authority (`http://`), empty for a bare `host:port`. */
   prefix: string;
@@ -61,6 +69,7 @@ export class MappingResolver implements AddressResolver {
   private readonly exact = new Map<string, string>();
   private readonly suffixes = new Map<string, string>();
   private readonly domainSuffix: string;
+  private readonly listeners = new Set<() => void>();
 
   constructor(opts: MappingResolverOptions = {}) {
     this.domainSuffix = `.svc.${(opts.clusterDomain ?? 'cluster.local').toLowerCase()}`;
@@ -70,8 +79,11 @@ export class MappingResolver implements AddressResolver {
   mapHost(hostOrHostPort: string, target: string): Unmap {
     const key = this.normalizeKey(hostOrHostPort);
     this.exact.set(key, target);
+    this.changed();
     return () => {
-      if (this.exact.get(key) === target) this.exact.delete(key);
+      if (this.exact.get(key) !== target) return;
+      this.exact.delete(key);
+      this.changed();
     };
   }
 
@@ -79,9 +91,32 @@ export class MappingResolver implements AddressResolver {
   mapSuffix(suffix: string, target: string): Unmap {
     const key = this.normalizeHost(suffix.startsWith('.') ? suffix : `.${suffix}`);
     this.suffixes.set(key, target);
+    this.changed();
     return () => {
-      if (this.suffixes.get(key) === target) this.suffixes.delete(key);
+      if (this.suffixes.get(key) !== target) return;
+      this.suffixes.delete(key);
+      this.changed();
     };
+  }
+
+  /** Every mapping now; `replaceAll` of another resolver with it makes that one resolve exactly like this one. */
+  snapshot(): MappingSnapshot {
+    return { exact: [...this.exact], suffixes: [...this.suffixes] };
+  }
+
+  /** Drops every mapping and takes the snapshot's (one change for listeners). */
+  replaceAll(snapshot: MappingSnapshot): void {
+    this.exact.clear();
+    this.suffixes.clear();
+    for (const [key, target] of snapshot.exact) this.exact.set(this.normalizeKey(key), target);
+    for (const [key, target] of snapshot.suffixes) this.suffixes.set(this.normalizeHost(key), target);
+    this.changed();
+  }
+
+  /** Calls `listener` after every change of the mappings (synchronously); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The target for a host and optional port, or undefined when nothing maps it. */
@@ -108,6 +143,10 @@ export class MappingResolver implements AddressResolver {
     const target = this.lookup(parts.host, parts.port);
     if (target === undefined) return address;
     return `${parts.prefix}${target}${parts.rest}`;
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 
   private candidates(host: string): string[] {
