@@ -1,22 +1,31 @@
 // deploy/ against a real control plane: the manifests apply, the Deployment's Pods pass the restricted Pod Security
 // level, and the operator, running with a token of its ServiceAccount (so with exactly deploy/'s RBAC), becomes
 // the leader, reconciles the basic example and is never refused a request.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { tokens } from '../cmd/operator/container.ts';
+import { type ControllerSetup, tokens } from '../cmd/operator/container.ts';
+import { reconcilersSetup } from '../cmd/operator/controllers.ts';
 import { parseRunOptions, type RunOptions } from '../cmd/operator/options.ts';
 import { type RunningOperator, startOperator } from '../cmd/operator/run.ts';
-import { controllerSetups } from '../cmd/plugins.ts';
+import { controllerSetups, operatorPlugins } from '../cmd/plugins.ts';
 import type { KubeObject } from '../core/kube/object.ts';
 import { silentLogger } from '../core/observability/log.ts';
-import type { OperatorMetrics } from '../core/observability/metrics.ts';
+import type { ApiRequestCount, OperatorMetrics } from '../core/observability/metrics.ts';
 import { ApiClient, ApiError, waitFor } from '../core/testing/api.ts';
+import { installCrds } from '../core/testing/crds.ts';
 import { createTestNamespace, useControlPlane } from '../core/testing/fixtures.ts';
 import { renderKubeconfig } from '../core/testing/kubeconfig.ts';
+import {
+  SampleDataPlane,
+  SamplePlugin,
+  sampleCluster,
+  sampleCrds,
+  sampleGroup,
+} from '../core/testing/sample-plugin/index.ts';
 import { applyManifests } from './apply.ts';
 import { deployDir, findManifest, type Manifest, readYamlDocuments, renderManifests } from './manifests.ts';
 
@@ -24,6 +33,11 @@ const fixture = useControlPlane({ nodes: 2 });
 const NAMESPACE = 'tikv-operator-system';
 const SERVICE_ACCOUNT = 'tikv-operator';
 const objects = renderManifests();
+const rules = (
+  findManifest(objects, 'ClusterRole', 'tikv-operator') as Manifest & {
+    rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  }
+).rules;
 let dir: string;
 
 beforeAll(async () => {
@@ -102,68 +116,210 @@ describe('deploy/ on a real control plane', () => {
   });
 });
 
+interface Condition {
+  type: string;
+  status: string;
+}
+
+interface ReconciledObject extends KubeObject {
+  status?: { conditions?: Condition[]; observedGeneration?: number; replicas?: number };
+}
+
+const API = '/apis/core.tikv.org/v1alpha1';
+
+function isTrue(obj: ReconciledObject | undefined, type: string): boolean {
+  return obj?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
+}
+
+/** Starts the operator as the Deployment runs it (its flags) with the ServiceAccount's token, and waits until it
+ * leads and is ready, or until a request was refused. */
+async function startAsServiceAccount(setups: readonly ControllerSetup[]): Promise<{
+  operator: RunningOperator;
+  refused: () => Promise<ApiRequestCount[]>;
+  counts: () => Promise<ApiRequestCount[]>;
+}> {
+  const { path } = await serviceAccountKubeconfig();
+  const deployment = findManifest(objects, 'Deployment') as Manifest & {
+    spec: { template: { spec: { containers: { args: string[] }[] } } };
+  };
+  // The Deployment's own flags, with the HTTP endpoint moved to a free loopback port.
+  const args = (deployment.spec.template.spec.containers[0]?.args ?? [])
+    .slice(1)
+    .filter((a) => !a.startsWith('--http-address'));
+  const options = parseRunOptions([...args, `--kubeconfig=${path}`, '--http-address=127.0.0.1:0']) as RunOptions;
+  const operator = startOperator(options, setups, { logger: silentLogger() });
+  const metrics = operator.container.resolve<OperatorMetrics>(tokens.metrics);
+  const counts = () => metrics.apiRequestCounts();
+  const refused = async () => (await counts()).filter((c) => c.code === '403' || c.code === '401');
+  try {
+    await operator.started;
+    // A refused request usually shows as a stuck election or sync, so stop waiting as soon as one is counted.
+    await waitFor(
+      async () =>
+        (await refused()).length > 0 ||
+        (operator.manager.isLeader() && (await fetch(`${operator.url}readyz`)).status === 200),
+      { timeoutMs: 60_000, what: 'the operator to lead and be ready' },
+    );
+  } catch (error) {
+    await operator.stop();
+    throw error;
+  }
+  return { operator, refused, counts };
+}
+
 describe('the operator with only the RBAC of deploy/', () => {
   let operator: RunningOperator | undefined;
 
-  afterAll(async () => {
+  afterEach(async () => {
     await operator?.stop();
+    operator = undefined;
   });
 
   test(
-    'leads, reconciles the basic example, and no request is refused',
+    'as built by the composition root: leads, reconciles the basic example, and no request is refused',
     async () => {
-      const { path } = await serviceAccountKubeconfig();
-      const deployment = findManifest(objects, 'Deployment') as Manifest & {
-        spec: { template: { spec: { containers: { args: string[] }[] } } };
-      };
-      // The Deployment's own flags, with the HTTP endpoint moved to a free loopback port.
-      const args = (deployment.spec.template.spec.containers[0]?.args ?? [])
-        .slice(1)
-        .filter((a) => !a.startsWith('--http-address'));
-      const options = parseRunOptions([...args, `--kubeconfig=${path}`, '--http-address=127.0.0.1:0']) as RunOptions;
-      operator = startOperator(options, controllerSetups, { logger: silentLogger() });
-      const running = operator;
-      const metrics = running.container.resolve<OperatorMetrics>(tokens.metrics);
-      const refused = async () =>
-        (await metrics.apiRequestCounts()).filter((c) => c.code === '403' || c.code === '401');
-      await running.started;
-      // A refused request usually shows as a stuck election or sync, so stop waiting as soon as one is counted.
-      await waitFor(
-        async () =>
-          (await refused()).length > 0 ||
-          (running.manager.isLeader() && (await fetch(`${running.url}readyz`)).status === 200),
-        { timeoutMs: 60_000, what: 'the operator to lead and be ready' },
-      );
-      expect(await refused()).toEqual([]);
+      const started = await startAsServiceAccount(controllerSetups);
+      operator = started.operator;
+      expect(await started.refused()).toEqual([]);
       const lease = await fixture.cp.api.get<{ spec: { holderIdentity?: string } }>(
         `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/tikv-operator`,
       );
       expect(lease.spec.holderIdentity).toBeTruthy();
 
-      if (controllerSetups.length > 0) {
-        // The controllers are wired: give them work that touches every resource of the ClusterRole.
-        const ns = await createTestNamespace(fixture.cp, 'rbac');
-        const example = ['cluster.yaml', 'pd-group.yaml', 'tikv-group.yaml'].flatMap((f) =>
-          readYamlDocuments(join(deployDir, '../examples/basic', f)).map((o) => ({
-            ...o,
-            metadata: { ...o.metadata, namespace: ns },
-          })),
-        );
-        await applyManifests(fixture.cp.api, example);
-        await waitFor(
-          async () => {
-            const pods = await fixture.cp.api.get<{ items: PodObject[] }>(`/api/v1/namespaces/${ns}/pods`);
-            return pods.items.length > 0;
-          },
-          { timeoutMs: 60_000, what: 'the operator to create the first Pods of the basic example' },
-        );
-      }
+      const ns = await createTestNamespace(fixture.cp, 'rbac-basic');
+      const example = ['cluster.yaml', 'pd-group.yaml', 'tikv-group.yaml'].flatMap((f) =>
+        readYamlDocuments(join(deployDir, '../examples/basic', f)).map((o) => ({
+          ...o,
+          metadata: { ...o.metadata, namespace: ns },
+        })),
+      );
+      await applyManifests(fixture.cp.api, example);
+      // The cluster controller always runs: it adds its finalizer and writes status.
+      await waitFor(
+        async () => {
+          const cluster = await fixture.cp.api.get<ReconciledObject>(`${API}/namespaces/${ns}/clusters/basic`);
+          return (cluster.metadata.finalizers?.includes('tikv.org/finalizer') && cluster.status?.conditions?.length) ||
+            (await started.refused()).length > 0
+            ? cluster
+            : undefined;
+        },
+        { timeoutMs: 60_000, what: 'the operator to reconcile Cluster basic' },
+      );
 
-      expect(await refused()).toEqual([]);
-      const counts = await metrics.apiRequestCounts();
-      // The run did talk to the apiserver (the Lease at least), so "no 403" is not vacuous.
+      expect(await started.refused()).toEqual([]);
+      // The run did talk to the apiserver, so "nothing refused" is not vacuous.
+      const counts = await started.counts();
       expect(counts.some((c) => c.resource === 'Lease' && c.code.startsWith('2'))).toBe(true);
+      expect(counts.some((c) => c.resource === 'Cluster' && c.verb === 'patch' && c.code.startsWith('2'))).toBe(true);
     },
     { timeout: 120_000 },
+  );
+
+  test(
+    'with the sample plugin: create, scale in, roll out and delete a cluster, and no request is refused',
+    async () => {
+      const { cp } = fixture;
+      // The sample kinds are core.tikv.org kinds of the group and instance layers: they get exactly the rights
+      // deploy/ gives PDGroup and PD, through an extra ClusterRole bound to the same ServiceAccount.
+      const layerOf: Record<string, string> = { pdgroups: 'samplegroups', pds: 'samples' };
+      const sampleRules = rules
+        .filter((r) => r.resources.some((res) => layerOf[res.split('/')[0] as string]))
+        .map((r) => ({
+          ...r,
+          resources: r.resources.flatMap((res) => {
+            const [plural, sub] = res.split('/');
+            const sample = layerOf[plural as string];
+            return sample ? [sub ? `${sample}/${sub}` : sample] : [];
+          }),
+        }));
+      expect(sampleRules.flatMap((r) => r.resources).sort()).toEqual([
+        'samplegroups',
+        'samplegroups/status',
+        'samples',
+        'samples/status',
+      ]);
+      await applyManifests(cp.api, [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'tikv-operator-sample-kinds' },
+          rules: sampleRules,
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'tikv-operator-sample-kinds' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'tikv-operator-sample-kinds' },
+          subjects: [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }],
+        },
+      ]);
+      await installCrds(cp.api, sampleCrds());
+
+      const registry = operatorPlugins();
+      registry.register(new SamplePlugin({ dataPlane: new SampleDataPlane() }));
+      const started = await startAsServiceAccount([reconcilersSetup(registry)]);
+      operator = started.operator;
+      const stopOnRefusal = async () => {
+        if ((await started.refused()).length > 0) throw new Error(JSON.stringify(await started.refused()));
+      };
+
+      const ns = await createTestNamespace(cp, 'rbac-sample');
+      await cp.api.create(`${API}/namespaces/${ns}/clusters`, sampleCluster('c', ns));
+      await cp.api.create(`${API}/namespaces/${ns}/samplegroups`, sampleGroup('g', ns, { cluster: 'c', replicas: 3 }));
+      const groupPath = `${API}/namespaces/${ns}/samplegroups/g`;
+      const settled = (replicas: number, version: string) =>
+        waitFor(
+          async () => {
+            await stopOnRefusal();
+            const group = await cp.api.get<ReconciledObject & { status?: { version?: string } }>(groupPath);
+            const instances = await cp.api.get<{ items: KubeObject[] }>(`${API}/namespaces/${ns}/samples`);
+            return group.status?.observedGeneration === group.metadata.generation &&
+              isTrue(group, 'Ready') &&
+              group.status?.replicas === replicas &&
+              group.status?.version === version &&
+              instances.items.length === replicas
+              ? group
+              : undefined;
+          },
+          { timeoutMs: 120_000, intervalMs: 250, what: `group g settled at ${replicas} x ${version}` },
+        );
+
+      await settled(3, '1.0.0'); // instances, Pods, ConfigMaps, PVCs, PVs labelled, Service, revision, events
+      await cp.api.patch(groupPath, { spec: { replicas: 2 } });
+      await settled(2, '1.0.0'); // scale-in: instance, Pod, ConfigMap and PVC deleted
+      await cp.api.patch(groupPath, { spec: { template: { spec: { version: '1.1.0' } } } });
+      await settled(2, '1.1.0'); // rolling update: instances replaced, Pods recreated, a second revision
+      await cp.api.delete(`${API}/namespaces/${ns}/clusters/c`);
+      await waitFor(
+        async () => {
+          await stopOnRefusal();
+          const [clusters, groups, pods] = await Promise.all([
+            cp.api.get<{ items: unknown[] }>(`${API}/namespaces/${ns}/clusters`),
+            cp.api.get<{ items: unknown[] }>(`${API}/namespaces/${ns}/samplegroups`),
+            cp.api.get<{ items: unknown[] }>(`/api/v1/namespaces/${ns}/pods`),
+          ]);
+          return clusters.items.length + groups.items.length + pods.items.length === 0;
+        },
+        { timeoutMs: 120_000, intervalMs: 250, what: 'the cluster, its group and its Pods to be deleted' },
+      );
+
+      expect(await started.refused()).toEqual([]);
+      const used = new Set((await started.counts()).map((c) => `${c.verb} ${c.resource}`));
+      // Every kind of write the ClusterRole allows was exercised by this run, not just reads.
+      for (const write of [
+        'create Sample',
+        'delete Sample',
+        'create Pod',
+        'delete Pod',
+        'create ConfigMap',
+        'create PersistentVolumeClaim',
+        'create ControllerRevision',
+        'apply Service',
+        'create Event',
+      ]) {
+        expect(used).toContain(write);
+      }
+    },
+    { timeout: 300_000 },
   );
 });
