@@ -60,6 +60,23 @@ describe('address feed', () => {
     );
   });
 
+  test('a quiet stream carries empty heartbeat lines, which followers skip', async () => {
+    const source = new MappingResolver();
+    const server = serveAddressFeed(source, { heartbeatMs: 10 });
+    cleanups.push(() => server.stop());
+    const abort = new AbortController();
+    const response = await fetch(`${server.url}/v1/mappings?watch=true`, { signal: abort.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    expect(text.startsWith('{"exact":[],"suffixes":[]}\n\n')).toBe(true);
+    source.mapHost('a.default.svc', '127.0.0.1:1');
+    const follower = await following(server.url);
+    await Bun.sleep(30);
+    expect(follower.resolve('http://a.default.svc:80')).toBe('http://127.0.0.1:1');
+  });
+
   test('a plain GET answers one snapshot', async () => {
     const source = new MappingResolver();
     source.mapSuffix('.basic-pd-peer.default.svc', '127.0.0.1:41000');

@@ -8,7 +8,8 @@
 // Protocol: `GET <feed>/v1/mappings?watch=true` answers newline-delimited JSON, one `MappingSnapshot` per line:
 // the current mappings at once, then the full set again after every change (changes within one turn of the event
 // loop are sent as one line). Full snapshots instead of deltas: a follower that reconnects needs no replay, and
-// a few hundred names per line are cheap. Without `watch` the answer is one snapshot.
+// a few hundred names per line are cheap. An empty line every few seconds keeps a quiet stream from being closed
+// as idle (Bun.serve closes connections idle for 10 s). Without `watch` the answer is one snapshot.
 import type { Logger } from '../observability/log.ts';
 import { type RunningServer, serve } from '../platform/runtime.ts';
 import { type AddressResolver, MappingResolver, type MappingSnapshot } from './resolver.ts';
@@ -23,7 +24,10 @@ export interface AddressFeedServer {
 }
 
 /** Serves `resolver`'s mappings on 127.0.0.1 (port 0: a free one). */
-export function serveAddressFeed(resolver: MappingResolver, opts: { port?: number } = {}): AddressFeedServer {
+export function serveAddressFeed(
+  resolver: MappingResolver,
+  opts: { port?: number; heartbeatMs?: number } = {},
+): AddressFeedServer {
   const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const encoder = new TextEncoder();
   const line = () => encoder.encode(`${JSON.stringify(resolver.snapshot())}\n`);
@@ -37,6 +41,11 @@ export function serveAddressFeed(resolver: MappingResolver, opts: { port?: numbe
       for (const controller of streams) controller.enqueue(chunk);
     });
   });
+
+  const heartbeat = setInterval(() => {
+    const empty = encoder.encode('\n');
+    for (const controller of streams) controller.enqueue(empty);
+  }, opts.heartbeatMs ?? 4_000);
 
   const server: RunningServer = serve({
     hostname: '127.0.0.1',
@@ -68,6 +77,7 @@ export function serveAddressFeed(resolver: MappingResolver, opts: { port?: numbe
     port: server.port,
     stop: async () => {
       unsubscribe();
+      clearInterval(heartbeat);
       for (const controller of streams) {
         try {
           controller.close();
