@@ -62,7 +62,7 @@ describe('decideMemberRemoval', () => {
     ['healthy quorum without it: delete', 'pd-0', members(3, 0), 'delete'],
     ['an unhealthy member with a healthy rest: delete', 'pd-2', members(3, 1), 'delete'],
     ['the rest would lack a quorum: wait', 'pd-0', members(3, 1), 'wait'],
-  ])('%s', (_name, self, list, kind) => {
+  ] as const)('%s', (_name, self, list, kind) => {
     expect(decideMemberRemoval(self, list).kind).toBe(kind);
   });
 });
