@@ -1,10 +1,10 @@
 // Small field schemas shared by every kind: names, versions, quantities, string maps, free-form objects and
 // list-maps. Each one is valid at runtime and converts to a structural CRD schema.
 import * as v from 'valibot';
+import { QUANTITY_PATTERN } from '../kube/quantity.ts';
 import { DURATION_PATTERN } from './duration.ts';
 import { isReservedKey, LABEL_PREFIX } from './labels.ts';
 import { DNS1035_LABEL_PATTERN, MAX_CLUSTER_NAME_LENGTH } from './names.ts';
-import { QUANTITY_PATTERN } from '../kube/quantity.ts';
 import { celString, rules, withRules } from './rules.ts';
 
 /** Semantic version with an optional leading `v` (`v8.5.0`, `8.5.0`, `v8.5.0-alpha.1+build.2`). */
