@@ -195,7 +195,9 @@ describe('cluster reconciler', () => {
         { timeoutMs: 120_000, what: 'the rollout to finish under the new operator' },
       );
       expect(after.status?.currentRevision).toBe(after.status?.updateRevision);
-      for (const name of ['g-0', 'g-1', 'g-2']) expect(recorder.uids.get(name)?.size).toBe(2);
+      // Every instance got a new Pod. (More than one new Pod is possible: kwok's simulated kubelet sometimes deletes
+      // a Pod by name just after its predecessor went, and the instance reconciler creates it again.)
+      for (const name of ['g-0', 'g-1', 'g-2']) expect(recorder.uids.get(name)?.size).toBeGreaterThanOrEqual(2);
       expect(recorder.maxUnavailable).toBe(1);
       expect((await group()).status?.updatedReplicas).toBe(3);
     },
