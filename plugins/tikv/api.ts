@@ -90,7 +90,7 @@ const tikvTemplateEntries = {
   storeLabels: storeLabelsField,
   evictLeaderTimeout: v.optional(
     duration(
-      'Longest wait for leaders to leave a store before it restarts. When it passes, the restart goes ahead and LeadersEvicted is False with reason Timeout.',
+      'Longest wait for leaders to leave a store before it restarts. When it passes, the restart or removal goes ahead, LeadersEvicted is False with reason EvictionTimedOut and a Warning event is recorded.',
       ['5m'],
     ),
     '5m',
