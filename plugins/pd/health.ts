@@ -19,9 +19,17 @@ export function pdView(snapshot: PdSnapshot | undefined, instanceName: string): 
   return { snapshot, member: snapshot?.members.get(instanceName) };
 }
 
-/** The PD state has been read completely at least once. */
+/** The PD state has been read completely at least once (health and status show the last known state). */
 export function isKnown(snapshot: PdSnapshot | undefined): snapshot is PdSnapshot {
   return snapshot?.synced === true;
+}
+
+/**
+ * The PD state is known and the last poll answered: what protocol decisions need. PD without a quorum answers
+ * nothing, so its last known state may show a leader that is gone.
+ */
+export function isFresh(snapshot: PdSnapshot | undefined): snapshot is PdSnapshot {
+  return snapshot?.synced === true && !snapshot.stale;
 }
 
 /** The Pod's Ready condition is True and it is not terminating. */

@@ -34,7 +34,7 @@ import type { PdStateSources } from './client/data-plane-source.ts';
 import type { PdClientFactory } from './client/pd-client.ts';
 import type { PdSnapshot } from './client/snapshot.ts';
 import { pdUrls, renderPdConfig } from './config.ts';
-import { isKnown, isPodReady, memberReport, type PdView, pdHealth, pdView, wasInitialized } from './health.ts';
+import { isFresh, isKnown, isPodReady, memberReport, type PdView, pdHealth, pdView, wasInitialized } from './health.ts';
 import { renderPdPod } from './pod.ts';
 import { BUSY_MS, currentView, type PdAccess, type PdContext, pdSourceOf } from './protocols/pd-access.ts';
 import { pdRestartSteps } from './protocols/restart.ts';

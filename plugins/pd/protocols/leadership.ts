@@ -6,7 +6,7 @@ import type { InstanceObject } from '../../../core/plugin/contract.ts';
 import { getCondition } from '../../../core/tasks/conditions.ts';
 import { complete, retry, type TaskResult, wait } from '../../../core/tasks/result.ts';
 import type { MemberView } from '../client/snapshot.ts';
-import { isKnown } from '../health.ts';
+import { isFresh } from '../health.ts';
 import {
   BUSY_MS,
   currentView,
@@ -88,7 +88,8 @@ export async function transferLeadership(access: PdAccess, ctx: PdContext, why: 
   const view = currentView(access, ctx);
   const snapshot = view.snapshot;
   const self = ctx.instance.metadata.name;
-  if (!isKnown(snapshot) || snapshot.leader !== self) return complete();
+  // Without a fresh view nothing is known to lead; the quorum steps decide whether the member may stop anyway.
+  if (!isFresh(snapshot) || snapshot.leader !== self) return complete();
   const others = [...snapshot.members.values()].filter((m) => m.name !== self);
   if (others.length === 0) return complete('the only PD member: no other member to lead');
   const target = chooseLeaderTarget(

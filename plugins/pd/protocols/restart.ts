@@ -6,9 +6,9 @@
 //
 // After the restart nothing needs undoing: the member rejoins with its data, and the group waits for it to be
 // Ready (member healthy, /pd/api/v2/ready) before it restarts the next one.
-import { complete, retry, type TaskResult, wait } from '../../../core/tasks/result.ts';
+import { complete, retry, type TaskResult } from '../../../core/tasks/result.ts';
 import { type Task, task } from '../../../core/tasks/task.ts';
-import { isKnown, isPodReady } from '../health.ts';
+import { isFresh, isPodReady } from '../health.ts';
 import { RECHECK_MS, transferLeadership } from './leadership.ts';
 import { currentView, type PdAccess, type PdContext } from './pd-access.ts';
 import { type MemberHealth, quorumOf } from './quorum.ts';
@@ -52,11 +52,12 @@ export function pdRestartSteps(access: PdAccess): Task<PdContext>[] {
 
 function keepQuorum(access: PdAccess, ctx: PdContext): TaskResult {
   const { snapshot } = currentView(access, ctx);
-  if (!isKnown(snapshot)) {
-    // Without PD's view only a Pod that serves nothing anyway may go.
+  if (!isFresh(snapshot)) {
+    // Without PD's view only a Pod that serves nothing anyway may go (PD without quorum answers nothing; the
+    // restart of a broken member may be the repair).
     return isPodReady(ctx.pod)
-      ? wait('PD has not answered yet: the restart waits for its member list')
-      : complete('PD has not answered and the Pod is not ready');
+      ? retry(RECHECK_MS, `PD does not answer${snapshot?.error ? ` (${snapshot.error})` : ''}: the restart waits`)
+      : complete('PD does not answer and the Pod is not ready');
   }
   const members = [...snapshot.members.values()].map((m) => ({ name: m.name, healthy: m.health }));
   const verdict = restartKeepsQuorum(ctx.instance.metadata.name, members, snapshot.leader !== undefined);

@@ -12,7 +12,7 @@ import type { InstanceObject } from '../../../core/plugin/contract.ts';
 import { complete, retry, type TaskResult, wait } from '../../../core/tasks/result.ts';
 import { type Task, task } from '../../../core/tasks/task.ts';
 import type { PdSnapshot } from '../client/snapshot.ts';
-import { isKnown, wasInitialized } from '../health.ts';
+import { isFresh, wasInitialized } from '../health.ts';
 import { RECHECK_MS, transferLeadership } from './leadership.ts';
 import {
   BUSY_MS,
@@ -145,11 +145,11 @@ async function known(
   then: (members: MemberHealth[]) => TaskResult | Promise<TaskResult>,
 ): Promise<TaskResult> {
   const view = currentView(access, ctx);
-  if (!isKnown(view.snapshot)) {
-    if (!wasInitialized(ctx.instance, view) && !ctx.cluster.status?.id) {
+  if (!isFresh(view.snapshot)) {
+    if (!view.snapshot?.synced && !wasInitialized(ctx.instance, view) && !ctx.cluster.status?.id) {
       return complete('never a member of a PD cluster');
     }
-    return wait('PD has not answered yet: the member is removed once it does');
+    return retry(RECHECK_MS, 'PD does not answer: the member is removed from PD once it does');
   }
   return then([...view.snapshot.members.values()].map((m) => ({ name: m.name, healthy: m.health })));
 }
