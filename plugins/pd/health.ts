@@ -20,7 +20,7 @@ export function pdView(snapshot: PdSnapshot | undefined, instanceName: string): 
 }
 
 /** The PD state has been read completely at least once (health and status show the last known state). */
-export function isKnown(snapshot: PdSnapshot | undefined): snapshot is PdSnapshot {
+export function isKnown(snapshot: PdSnapshot | undefined): snapshot is PdSnapshot & { synced: true } {
   return snapshot?.synced === true;
 }
 
@@ -28,7 +28,7 @@ export function isKnown(snapshot: PdSnapshot | undefined): snapshot is PdSnapsho
  * The PD state is known and the last poll answered: what protocol decisions need. PD without a quorum answers
  * nothing, so its last known state may show a leader that is gone.
  */
-export function isFresh(snapshot: PdSnapshot | undefined): snapshot is PdSnapshot {
+export function isFresh(snapshot: PdSnapshot | undefined): snapshot is PdSnapshot & { synced: true; stale: false } {
   return snapshot?.synced === true && !snapshot.stale;
 }
 

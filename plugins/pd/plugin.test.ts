@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import type { Cluster } from '../../core/api/cluster.ts';
 import { silentLogger } from '../../core/observability/log.ts';
-import type { ComponentContext, GroupObject, InstanceObject } from '../../core/plugin/contract.ts';
+import type { ComponentContext, GroupObject, InstanceContext, InstanceObject } from '../../core/plugin/contract.ts';
 import { FakeClock } from '../../core/runtime/clock.ts';
 import type { TaskResult } from '../../core/tasks/result.ts';
 import type { Task, TaskEntry } from '../../core/tasks/task.ts';
@@ -111,8 +111,11 @@ function instanceContext(
       conditions.push({ type, status, reason });
     },
   };
-  const dataPlane: PdView = s.plugin.loadDataPlane({ ...base, dataPlane: undefined });
-  return { ctx: { ...base, dataPlane } as PdContext, conditions };
+  const dataPlane: PdView = s.plugin.loadDataPlane({
+    ...base,
+    dataPlane: undefined,
+  } as unknown as InstanceContext<undefined>);
+  return { ctx: { ...base, dataPlane } as unknown as PdContext, conditions };
 }
 
 async function run(steps: readonly Task<PdContext>[], ctx: PdContext): Promise<TaskResult[]> {
