@@ -31,13 +31,15 @@ test('a write whose event never comes is forgotten after the time to live', asyn
   expect(writes.stale('ns/g', new Map([['g-1', '10']]))).toEqual([]);
 });
 
-test('scopes are separate, and forget drops one', async () => {
+test('scopes are separate, and forget drops the scopes under a prefix', async () => {
   const writes = new PendingWrites(new FakeClock(0));
-  writes.wrote('ns/a', 'x', '1');
-  writes.wrote('ns/b', 'x', '1');
-  writes.forget('ns/a');
-  expect(writes.stale('ns/a', new Map([['x', '1']]))).toEqual([]);
-  expect(writes.stale('ns/b', new Map([['x', '1']]))).toEqual(['x']);
+  writes.wrote('ns/a/uid-1', 'x', '1');
+  writes.wrote('ns/a/uid-2', 'x', '1');
+  writes.wrote('ns/b/uid-3', 'x', '1');
+  writes.forget('ns/a/');
+  expect(writes.stale('ns/a/uid-1', new Map([['x', '1']]))).toEqual([]);
+  expect(writes.stale('ns/a/uid-2', new Map([['x', '1']]))).toEqual([]);
+  expect(writes.stale('ns/b/uid-3', new Map([['x', '1']]))).toEqual(['x']);
 });
 
 test('a write without a known version is not tracked', async () => {

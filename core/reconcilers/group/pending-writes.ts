@@ -51,8 +51,8 @@ export class PendingWrites {
     return out.sort();
   }
 
-  /** Forgets everything in `scope` (the group is gone). */
-  forget(scope: string): void {
-    this.scopes.delete(scope);
+  /** Forgets every scope that starts with `prefix` (the group is gone, whichever incarnation of its name). */
+  forget(prefix: string): void {
+    for (const scope of [...this.scopes.keys()]) if (scope.startsWith(prefix)) this.scopes.delete(scope);
   }
 }

@@ -197,7 +197,7 @@ export class GroupReconciler implements Reconciler {
   }
 
   private forget(ctx: GroupContext): TaskResult {
-    this.pendingWrites.forget(this.scope(ctx));
+    this.pendingWrites.forget(`${ctx.namespace}/${ctx.name}/`);
     return complete();
   }
 
@@ -215,8 +215,12 @@ export class GroupReconciler implements Reconciler {
     return complete();
   }
 
+  /**
+   * Where this group's name reservations and pending writes live: per incarnation (UID), so a group deleted and
+   * created again under its name never inherits the old one's.
+   */
   private scope(ctx: GroupContext): string {
-    return `${ctx.namespace}/${ctx.name}`;
+    return `${ctx.namespace}/${ctx.name}/${ctx.group?.metadata.uid ?? ''}`;
   }
 
   private componentContext(ctx: GroupContext): ComponentContext {

@@ -140,7 +140,7 @@ export interface ApplyRolloutDeps {
   componentContext: ComponentContext;
   reservations: NameReservations<PendingInstance>;
   pendingWrites: PendingWrites;
-  /** Reservation and pending-write scope of the group (`namespace/name`). */
+  /** Reservation and pending-write scope of the group (`namespace/name/uid`). */
   scope: string;
   logger: Logger;
 }
