@@ -174,15 +174,16 @@ export class PdPlugin implements ComponentPlugin<PdView> {
     count: number,
   ): { ok: true } | { ok: false; reason: string } {
     const snapshot = this.snapshotOf(ctx);
-    if (!isKnown(snapshot)) {
+    if (!isFresh(snapshot)) {
       // No PD cluster ever answered: there is no quorum to protect yet.
       if (
+        !snapshot?.synced &&
         !ctx.cluster.status?.id &&
         !ctx.instances.some((i) => wasInitialized(i, pdView(undefined, i.metadata.name)))
       ) {
         return { ok: true };
       }
-      return { ok: false, reason: 'PD has not answered yet: its quorum cannot be checked' };
+      return { ok: false, reason: 'PD does not answer: its quorum cannot be checked' };
     }
     return mayRemoveMembers({
       members: [...snapshot.members.values()].map((m) => ({ name: m.name, healthy: m.health })),
