@@ -138,10 +138,16 @@ export interface ScaleInProtocol<D> {
   isRemoving?(ctx: InstanceContext<D>): boolean;
   /**
    * Whether the group may start removing `count` more instances now (PD: quorum of the remaining members; TiKV:
-   * enough Up stores for max-replicas). A refusal becomes a group condition and a Warning event.
+   * enough Up stores for max-replicas). A refusal becomes a group condition and a Warning event. `instances` are
+   * the group's active instances; `removing` names the `count` instances the updater picked (removing an
+   * unhealthy PD member keeps a quorum where removing a healthy one would not).
    */
   mayRemove?(
-    ctx: ComponentContext & { group: GroupObject; instances: readonly InstanceObject[] },
+    ctx: ComponentContext & {
+      group: GroupObject;
+      instances: readonly InstanceObject[];
+      removing?: readonly string[];
+    },
     count: number,
   ): { ok: true } | { ok: false; reason: string };
 }

@@ -88,6 +88,21 @@ describe('planRollout', () => {
     expect(p.refusal).toBe('SampleGroup g: scale-in of 1 instance refused: quorum would be lost');
   });
 
+  test('the plugin is told which instances the updater picked for removal', () => {
+    const sample = plugin();
+    const asked: (readonly string[] | undefined)[] = [];
+    sample.scaleIn.mayRemove = (ctx) => {
+      asked.push(ctx.removing);
+      return { ok: true };
+    };
+    plan({
+      plugin: sample,
+      group: testGroup({ replicas: 1 }),
+      instances: [serving('g-0'), serving('g-1'), serving('g-2')],
+    });
+    expect(asked).toEqual([['g-2', 'g-1']]);
+  });
+
   test('an instance ready for less than minReadySeconds sets when to look again', () => {
     const group = testGroup({ minReadySeconds: 30 });
     // Ready since 2026-01-01T00:00:00Z, a day ago: available. A fresh one is not.

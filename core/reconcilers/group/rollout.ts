@@ -112,12 +112,14 @@ export function planRollout(input: RolloutPlanInput): RolloutPlan {
   const firstScaleIn = plan.actions.findIndex((a) => a.kind === 'scaleIn');
   const mayRemove = plugin.scaleIn.mayRemove;
   if (firstScaleIn >= 0 && mayRemove) {
-    const count = plan.actions.filter((a) => a.kind === 'scaleIn').length;
+    const removing = plan.actions.flatMap((a) => (a.kind === 'scaleIn' ? [a.name] : []));
+    const count = removing.length;
     const verdict = mayRemove(
       {
         ...input.componentContext,
         group,
         instances: input.instances.filter((i) => lifecycleOf(i) === 'active'),
+        removing,
       },
       count,
     );
