@@ -49,6 +49,8 @@ export interface ScenarioResult {
   operator: OperatorUsage | null;
   /** Safety counters of the simulator for this scenario's clusters; null without a simulator. */
   safety: SafetyResult | null;
+  /** What the simulated PDs show at the end, summed over the scenario's clusters; null without a simulator. */
+  dataPlane: DataPlaneSummary | null;
   operatorLog: string | null;
 }
 
@@ -93,6 +95,14 @@ export interface OperatorUsage {
   cpuSeconds: number;
   /** CPU spent starting and syncing caches (child process only). */
   startupCpuSeconds: number | null;
+}
+
+export interface DataPlaneSummary {
+  pdMembers: number;
+  healthyPdMembers: number;
+  /** Stores Up and running (Tombstone and Offline stores not counted). */
+  storesUp: number;
+  regions: number;
 }
 
 export interface SafetyResult {

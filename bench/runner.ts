@@ -16,11 +16,11 @@ import { ClusterWatch, waitForSettled } from './cluster-watch.ts';
 import { type ClusterShape, clusterManifests } from './manifests.ts';
 import type { MeasuredOperator } from './operator.ts';
 import type { ProcessUsage } from './proc-stats.ts';
-import type { SafetyResult, ScenarioResult, SteadyState, StepResult } from './results.ts';
+import type { DataPlaneSummary, SafetyResult, ScenarioResult, SteadyState, StepResult } from './results.ts';
 import { applyStep, type ScenarioDefinition, type StepAction, stepInstances } from './scenarios.ts';
 import { type GroupLike, groupKey } from './settled.ts';
 import type { BenchTarget } from './target.ts';
-import { splitTime } from './time-split.ts';
+import { splitTime, type TimeSplit } from './time-split.ts';
 
 export interface ScenarioContext {
   target: BenchTarget;
@@ -47,6 +47,9 @@ const serviceAccountKind: ResourceKind = {
   namespaced: true,
 };
 
+/** CPU is counted in 10 ms ticks; two decimals is all there is. */
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
 interface Reading {
   counts: ApiRequestCount[];
   usage: ProcessUsage;
@@ -70,6 +73,7 @@ export async function runScenario(def: ScenarioDefinition, ctx: ScenarioContext)
     steadyState: null,
     operator: null,
     safety: null,
+    dataPlane: null,
     operatorLog: null,
   };
   let shapes: ClusterShape[] = [...def.clusters];
@@ -110,7 +114,7 @@ export async function runScenario(def: ScenarioDefinition, ctx: ScenarioContext)
           baselineRssBytes: start.usage.rssBytes,
           peakRssBytes: end.usage.peakRssBytes,
           endRssBytes: end.usage.rssBytes,
-          cpuSeconds: end.usage.cpuSeconds - start.usage.cpuSeconds,
+          cpuSeconds: round2(end.usage.cpuSeconds - start.usage.cpuSeconds),
           startupCpuSeconds: kind === 'child-process' ? start.usage.cpuSeconds : null,
         }),
         () => null,
@@ -121,6 +125,7 @@ export async function runScenario(def: ScenarioDefinition, ctx: ScenarioContext)
       tikv: shapes.reduce((n, s) => n + s.tikv, 0),
     };
     result.safety = safetyOf(ctx.target, namespace, shapes);
+    result.dataPlane = dataPlaneOf(ctx.target, namespace, shapes);
     if (ctx.cleanup) await deleteScenario(ctx, namespace, shapes, log).catch((e) => log(`cleanup failed: ${e}`));
     await watch?.stop();
     await operator?.stop();
@@ -163,7 +168,7 @@ async function runStep(
     samples = sampler.stop();
     const after = await read(operator);
     const durationMs = times.endAt - startedAt;
-    const split = splitTime(samples, startedAt, times.endAt, sampler.observesDataPlane);
+    const split = roundSplit(splitTime(samples, startedAt, times.endAt, sampler.observesDataPlane));
     const clusterTimes = [...times.clusterAt.values()].map((t) => t - startedAt).sort((a, b) => a - b);
     const phases = [...times.kindAt.entries()]
       .map(([kind, at]) => ({ name: `${kind}s settled`, atMs: Math.round(at - startedAt) }))
@@ -187,13 +192,28 @@ async function runStep(
       split,
       instances,
       api,
-      writesPerInstance: instances.count > 0 ? api.writes / instances.count : null,
-      operatorMsPerInstance: instances.count > 0 ? split.operatorMs / instances.count : null,
-      cpuSeconds: after.usage.cpuSeconds - before.usage.cpuSeconds,
+      writesPerInstance: instances.count > 0 ? round2(api.writes / instances.count) : null,
+      operatorMsPerInstance: instances.count > 0 ? Math.round(split.operatorMs / instances.count) : null,
+      cpuSeconds: round2(after.usage.cpuSeconds - before.usage.cpuSeconds),
     };
   } finally {
     if (!samples) sampler.stop();
   }
+}
+
+/** Whole milliseconds: the samples are 25 ms apart, fractions would only suggest precision. */
+function roundSplit(split: TimeSplit): TimeSplit {
+  const byWait = Object.fromEntries(
+    Object.entries(split.byWait).map(([k, v]) => [k, Math.round(v)]),
+  ) as TimeSplit['byWait'];
+  return {
+    ...split,
+    dataPlaneWaitMs: split.dataPlaneWaitMs === null ? null : Math.round(split.dataPlaneWaitMs),
+    podLifecycleMs: Math.round(split.podLifecycleMs),
+    operatorMs: Math.round(split.operatorMs),
+    byWait,
+    resolutionMs: Math.round(split.resolutionMs),
+  };
 }
 
 /** The bench's write for a step; returns the generation each changed group reached (see settled.ts). */
@@ -281,6 +301,22 @@ function safetyOf(target: BenchTarget, namespace: string, shapes: readonly Clust
     for (const v of report.violations) violations.push(`${shape.name}: ${v.detail}`);
   }
   return { clean, counters, violations: violations.slice(0, 10) };
+}
+
+function dataPlaneOf(target: BenchTarget, namespace: string, shapes: readonly ClusterShape[]): DataPlaneSummary | null {
+  const sim = target.simulator;
+  if (!sim) return null;
+  const out: DataPlaneSummary = { pdMembers: 0, healthyPdMembers: 0, storesUp: 0, regions: 0 };
+  for (const shape of shapes) {
+    const model = sim.cluster(namespace, shape.name)?.model;
+    if (!model) continue;
+    const members = model.members();
+    out.pdMembers += members.length;
+    out.healthyPdMembers += members.filter((m) => m.healthy).length;
+    out.storesUp += model.stores().filter((s) => s.state === 'Up' && s.running).length;
+    out.regions += model.regions().length;
+  }
+  return out;
 }
 
 async function createNamespace(client: KubeClient, name: string): Promise<void> {
