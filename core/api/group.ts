@@ -2,6 +2,7 @@
 // A plugin passes its template fields; everything else is the same for every component.
 import * as v from 'valibot';
 import { conditionsField } from './conditions.ts';
+import { failoverField } from './failover.ts';
 import { clusterReference, integer } from './fields.ts';
 import { defineKind, type KindDefinition } from './kind.ts';
 import { MAX_GROUP_NAME_LENGTH } from './names.ts';
@@ -57,6 +58,7 @@ export function groupSpecSchema<TTemplate extends v.ObjectEntries>(
     minReadySeconds: integer('Seconds an instance must stay Ready before the rollout moves on.', 0, 0),
     schedulePolicies: schedulePoliciesField(),
     updateStrategy: v.optional(updateStrategySchema, {}),
+    failover: failoverField(),
     template: v.pipe(
       v.object({
         metadata: v.optional(

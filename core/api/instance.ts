@@ -57,6 +57,15 @@ export const instanceStatusEntries = {
     v.pipe(v.string(), v.description('Revision of the template the running Pod was built from.')),
   ),
   updateRevision: v.optional(v.pipe(v.string(), v.description('Revision of the instance spec (its revision label).'))),
+  downSince: v.optional(
+    v.pipe(
+      v.string(),
+      v.isoTimestamp(),
+      v.description(
+        'Since when the instance counts as down (data plane Down, node NotReady or gone, volume stranded), without being Healthy in between (RFC 3339). Failover counts its period from here.',
+      ),
+    ),
+  ),
 };
 
 export interface InstanceKindOptions<

@@ -167,6 +167,50 @@ export interface RestartProtocol<D> {
   gracePeriodSeconds?(ctx: InstanceContext<D>): number;
 }
 
+/**
+ * The data plane's own verdict on one instance, richer than `health`: the core's `Healthy` condition, the
+ * instance's `status.downSince` and failover read it.
+ * - `up`: it serves;
+ * - `disconnected`: briefly unreachable (a restart, a network blip): not a failure yet (TiKV store Disconnected);
+ * - `down`: failed in the data plane's own judgement (TiKV store Down; PD member unhealthy);
+ * - `unknown`: the data plane cannot tell now (PD without quorum): nothing is concluded, nothing is reset.
+ */
+export interface DataPlaneState {
+  state: 'up' | 'disconnected' | 'down' | 'unknown';
+  /** When the instance entered this state (ms since the epoch), if the data plane knows; else "now". */
+  sinceMs?: number;
+  /** For the `Healthy` condition's message. */
+  message: string;
+}
+
+/**
+ * What happens to an instance that stays down longer than its group's `spec.failover.period` (failover is opt-in
+ * per group; a plugin without this member never fails over):
+ * - `replace` (TiKV): the instance is marked failed (`tikv.org/failed-since`) and the group keeps one more instance
+ *   so `replicas` healthy ones serve; the failed one is kept, its data may come back. Once it is healthy again
+ *   the mark goes and the group's normal, safe scale-in removes the replacement (or the instance the user chose).
+ * - `recreateEmpty` (PD): one instance at a time is marked `tikv.org/recreate-empty`; its instance reconciler
+ *   runs `forgetSteps` (PD: delete the member), deletes the Pod and the PVCs and lets the instance start again
+ *   empty, so it joins as a new member under its old name.
+ */
+export interface FailoverProtocol<D> {
+  mode: 'replace' | 'recreateEmpty';
+  /**
+   * Group reconciler: may `failing` fail over now? The guard against failing over because the data plane's
+   * control is itself broken (TiKV: PD answers and has quorum; PD: the other members keep quorum). A refusal
+   * becomes the group's `Failover` condition and a Warning event. `instances` are the group's active instances.
+   */
+  mayFailover?(
+    ctx: ComponentContext & { group: GroupObject; instances: readonly InstanceObject[]; failing: string },
+  ): { ok: true } | { ok: false; reason: string };
+  /**
+   * `recreateEmpty` only, instance reconciler: the steps that make the data plane forget the member before its
+   * Pod and volumes go (PD: transfer leadership away, delete the member). All must complete; they run again on
+   * every reconcile until then, so they must be idempotent.
+   */
+  forgetSteps?: Task<InstanceContext<D>>[];
+}
+
 /** Pushes data-plane changes into the controllers, so no step waits for a fixed poll. */
 export interface DataPlaneSource {
   /** Starts watching one cluster; `onChange` gets instance names whose data-plane view changed. */
@@ -218,6 +262,12 @@ export interface ComponentPlugin<D = unknown> {
   /** Whether the instance serves: Pod ready and the data plane agrees (member healthy, store Up). */
   health(ctx: InstanceContext<D>): { healthy: boolean; reason: string };
   /**
+   * The data plane's verdict on this instance (up / disconnected / down / unknown). Optional: without it the core
+   * derives `Healthy` from `health` and only node and volume failures count as down. Called on every reconcile
+   * that loaded the data plane, also without a Pod (a store stays Down while its Pod cannot be scheduled).
+   */
+  dataPlaneState?(ctx: InstanceContext<D>): DataPlaneState;
+  /**
    * Lower is disrupted first by scale-in and rolling updates (PD: the leader last). Called by the group
    * reconciler, which has no data-plane view: read what the instance reconciler wrote into the instance's status
    * (PD's leader flag).
@@ -227,6 +277,8 @@ export interface ComponentPlugin<D = unknown> {
   syncSteps?: Task<InstanceContext<D>>[];
   readonly restart: RestartProtocol<D>;
   readonly scaleIn: ScaleInProtocol<D>;
+  /** How an instance of this component fails over (absent: never). */
+  readonly failover?: FailoverProtocol<D>;
   /** Facts this component publishes on the Cluster status. */
   clusterFacts?(ctx: ComponentContext & { groups: ReadonlyMap<string, readonly GroupObject[]> }): ClusterFacts;
   readonly dataPlaneSource?: DataPlaneSource;

@@ -435,3 +435,81 @@ describe('planUpdate: idempotence and convergence', () => {
     expect(perZone).toEqual([2, 2, 2]);
   });
 });
+
+describe('planUpdate: failed instances (failover, replace mode)', () => {
+  const down = { running: false, available: false } as const;
+
+  test.each<[string, Partial<UpdaterInput>, string[]]>([
+    [
+      'a failed instance gets a replacement and is kept',
+      { instances: [kv(0, r2), kv(1, { ...r2, ...down }), kv(2, r2)], failed: ['kv-1'] },
+      ['scaleOut kv-3', 'wait UpdatedNotAvailable'],
+    ],
+    [
+      'with its replacement present nothing more happens',
+      { instances: [kv(0, r2), kv(1, { ...r2, ...down }), kv(2, r2), kv(3, r2)], failed: ['kv-1'] },
+      [],
+    ],
+    [
+      'two failed instances get two replacements',
+      {
+        instances: [kv(0, r2), kv(1, { ...r2, ...down }), kv(2, { ...r2, ...down })],
+        failed: ['kv-1', 'kv-2'],
+      },
+      ['scaleOut kv-3', 'scaleOut kv-4', 'wait UpdatedNotAvailable'],
+    ],
+    [
+      'once it recovers (no longer failed) the chosen replacement is scaled in',
+      { instances: range(0, 4).map((n) => kv(n, r2)), chosenForRemoval: ['kv-3'] },
+      ['scaleIn kv-3'],
+    ],
+    [
+      'the user may keep the replacement and remove the original instead',
+      { instances: range(0, 4).map((n) => kv(n, r2)), chosenForRemoval: ['kv-1'] },
+      ['scaleIn kv-1'],
+    ],
+    [
+      'a failed name that is not an active instance is ignored',
+      { instances: range(0, 3).map((n) => kv(n, r2)), failed: ['kv-7'] },
+      [],
+    ],
+    [
+      'lowering replicas removes the failed instance first (it is not available), then what is left too many',
+      { instances: [kv(0, r2), kv(1, { ...r2, ...down }), kv(2, r2), kv(3, r2)], desired: 2, failed: ['kv-1'] },
+      ['scaleIn kv-1', 'scaleIn kv-3'],
+    ],
+    [
+      'a rolling update goes on: the failed instance does not count against maxUnavailable',
+      { instances: [kv(0), kv(1, down), kv(2), kv(3)], failed: ['kv-1'] },
+      ['update kv-1', 'update kv-3', 'wait AvailabilityLimit'],
+    ],
+  ])('%s', (_name, overrides, expected) => {
+    expect(brief(planUpdate(input(overrides)).actions)).toEqual(expected);
+  });
+
+  test('the group counts as all updated with its failed instances besides the desired ones', () => {
+    const plan = planUpdate(
+      input({ instances: [kv(0, r2), kv(1, { ...r2, ...down }), kv(2, r2), kv(3, r2)], failed: ['kv-1'] }),
+    );
+    expect(plan.counts.allUpdated).toBe(true);
+    expect(plan.counts.active).toBe(4);
+  });
+
+  test('a replacement comes and the availability floor holds while the failed instance is down', () => {
+    let instances = [kv(0), kv(1, down), kv(2)];
+    const start = input({ instances, failed: ['kv-1'] });
+    for (let step = 0; step < 30; step++) {
+      const plan = planUpdate({ ...start, instances });
+      if (plan.actions.length === 0) break;
+      instances = apply(instances, plan.actions, start.updateRevision);
+      const available = instances.filter((i) => i.lifecycle === 'active' && i.available).length;
+      expect(available).toBeGreaterThanOrEqual(start.desired - start.maxUnavailable);
+      // Time passes for every instance but the failed one.
+      instances = settle(instances).map((i) => (i.name === 'kv-1' ? { ...i, ...down } : i));
+    }
+    const active = instances.filter((i) => i.lifecycle === 'active');
+    expect(active.map((i) => i.name).sort()).toEqual(['kv-0', 'kv-1', 'kv-2', 'kv-3']);
+    expect(active.filter((i) => i.available)).toHaveLength(3);
+    expect(active.every((i) => i.revision === 'r2')).toBe(true);
+  });
+});

@@ -14,7 +14,10 @@
 // Every action that takes an available instance out of service needs available - 1 >= minimum; otherwise the
 // pass ends with a wait. Creating instances and touching unavailable ones never waits.
 // Instances being removed are not active: they leave the replicas as soon as they are marked, and their
-// scale-in protocol (not this arithmetic) keeps the data safe. Instances whose removal finished are deleted in
+// scale-in protocol (not this arithmetic) keeps the data safe.
+// Failed instances (failover, `replace` mode) stay active but do not count towards `desired`: the target is
+// desired + failed, so each gets a replacement, and once one recovers the surplus is scaled in like any other
+// (the caller names the replacement in `chosenForRemoval`). The availability floor stays desired - maxUnavailable. Instances whose removal finished are deleted in
 // every pass. The plan is deterministic: re-planning the same
 // state gives the same actions, and re-planning after applying them adds no disruption beyond the limits.
 
@@ -45,6 +48,11 @@ export interface UpdaterInput {
    * never given to a new instance. The names of `instances` are always taken.
    */
   takenNames?: Iterable<string>;
+  /**
+   * Active instances that failed over (`replace` mode): kept, each with one more instance serving in its place.
+   * Names that are not active instances are ignored.
+   */
+  failed?: readonly string[];
 }
 
 /** Why the updater stops for now; the reconciler reports it and waits for the next change. */
@@ -83,7 +91,7 @@ export interface UpdaterCounts {
   updatedAvailable: number;
   removing: number;
   removed: number;
-  /** True when the active instances are exactly `desired`, all at the update revision. */
+  /** True when the active instances besides the failed ones are exactly `desired`, all at the update revision. */
   allUpdated: boolean;
 }
 
@@ -117,7 +125,10 @@ export function planUpdate(input: UpdaterInput): UpdatePlan {
   const removing = working('removing');
   const removed = working('removed');
 
-  const counts = countsOf(desired, active, removing.length, removed.length);
+  const failed = new Set((input.failed ?? []).filter((name) => active.some((i) => i.name === name)));
+  const counts = countsOf(desired, active, removing.length, removed.length, failed);
+  // Instances the group keeps: desired, plus one per failed instance still among the active ones.
+  const wanted = () => desired + failed.size;
   const actions: UpdaterAction[] = removed
     .map((i) => i.name)
     .sort()
@@ -147,6 +158,7 @@ export function planUpdate(input: UpdaterInput): UpdatePlan {
   const scaleIn = (target: Working): boolean => {
     if (!disrupt(target, 'scale-in of')) return false;
     active.splice(active.indexOf(target), 1);
+    failed.delete(target.name);
     actions.push({ kind: 'scaleIn', name: target.name });
     return true;
   };
@@ -154,12 +166,12 @@ export function planUpdate(input: UpdaterInput): UpdatePlan {
   for (;;) {
     const updated = active.filter((i) => i.updated);
     const outdated = active.filter((i) => !i.updated);
-    if (updated.length === desired && outdated.length === 0) break;
-    const maximum = desired + Math.min(maxSurge, outdated.length);
+    if (updated.length === wanted() && outdated.length === 0) break;
+    const maximum = wanted() + Math.min(maxSurge, outdated.length);
 
     if (active.length < maximum) {
       const revival =
-        active.length < desired
+        active.length < wanted()
           ? pickForRevival(removing, { ...context(), updateRevision: input.updateRevision })
           : undefined;
       if (revival) {
@@ -188,7 +200,7 @@ export function planUpdate(input: UpdaterInput): UpdatePlan {
       continue;
     }
 
-    if (active.length === maximum && updated.length < desired) {
+    if (active.length === maximum && updated.length < wanted()) {
       // An unavailable outdated instance is updated first whatever the chain says: that costs no availability.
       const unavailable = outdated.filter((i) => !i.available);
       const target = pickForDisruption(unavailable.length > 0 ? unavailable : outdated, context());
@@ -201,14 +213,15 @@ export function planUpdate(input: UpdaterInput): UpdatePlan {
     }
 
     // Too many instances: the surge is done (outdated ones go) or replicas were lowered.
-    const pool = updated.length > desired ? updated : outdated;
+    const pool = updated.length > wanted() ? updated : outdated;
     const target = pickForDisruption(pool, context());
     if (!target || !scaleIn(target)) break;
   }
 
   const last = actions[actions.length - 1];
   if (last?.kind !== 'wait') {
-    const notAvailable = active.filter((i) => i.updated && !i.available).map((i) => i.name);
+    // Failed instances are known to be down: waiting for them would hold the group up for nothing.
+    const notAvailable = active.filter((i) => i.updated && !i.available && !failed.has(i.name)).map((i) => i.name);
     if (notAvailable.length > 0) {
       actions.push({
         kind: 'wait',
@@ -220,8 +233,15 @@ export function planUpdate(input: UpdaterInput): UpdatePlan {
   return { actions, counts };
 }
 
-function countsOf(desired: number, active: Working[], removing: number, removed: number): UpdaterCounts {
+function countsOf(
+  desired: number,
+  active: Working[],
+  removing: number,
+  removed: number,
+  failed: ReadonlySet<string>,
+): UpdaterCounts {
   const updated = active.filter((i) => i.updated);
+  const serving = active.filter((i) => !failed.has(i.name));
   return {
     desired,
     active: active.length,
@@ -231,6 +251,6 @@ function countsOf(desired: number, active: Working[], removing: number, removed:
     updatedAvailable: updated.filter((i) => i.available).length,
     removing,
     removed,
-    allUpdated: updated.length === desired && active.length === desired,
+    allUpdated: serving.length === desired && serving.every((i) => i.updated),
   };
 }
