@@ -165,8 +165,11 @@ describe('scale-in protocol against a simulated PD', () => {
       spec: { cluster: { name: 'basic' }, replicas: 3, minReadySeconds: 0, template: { spec: {} } },
     } as GroupObject;
     const instances = (names: number[]) => names.map((i) => h.context(i).instance as InstanceObject);
-    const ask = (active: number[], count: number) =>
-      h.plugin.scaleIn.mayRemove?.({ ...h.context(0), group, instances: instances(active) }, count);
+    const ask = (active: number[], count: number, removing?: string[]) =>
+      h.plugin.scaleIn.mayRemove?.(
+        { ...h.context(0), group, instances: instances(active), ...(removing ? { removing } : {}) },
+        count,
+      );
 
     expect(ask([0, 1, 2, 3], 1)).toEqual({ ok: false, reason: "PD's stores and max-replicas are not known yet" });
     await until(() => ask([0, 1, 2, 3], 1)?.ok === true, 'the replication config is read');
@@ -178,6 +181,12 @@ describe('scale-in protocol against a simulated PD', () => {
     expect(ask([0, 1, 2], 1)).toEqual({
       ok: false,
       reason: 'PD max-replicas is 3: only 2 of 3 Up stores would remain',
+    });
+    // Told which instances go: one whose store is not Up (never registered here) takes no Up store away.
+    expect(ask([0, 1, 2, 3], 2, ['basic-tikv-3', 'basic-tikv-9'])).toEqual({ ok: true });
+    expect(ask([0, 1, 2, 3], 2, ['basic-tikv-2', 'basic-tikv-3'])).toEqual({
+      ok: false,
+      reason: 'PD max-replicas is 3: only 2 of 4 Up stores would remain',
     });
   });
 

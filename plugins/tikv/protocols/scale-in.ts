@@ -65,7 +65,7 @@ export function isStoreRemoving(view: TikvView): boolean {
 }
 
 /**
- * Whether `count` more stores may start leaving: PD keeps `max-replicas` replicas of every region on distinct
+ * Whether `count` more Up stores may start leaving: PD keeps `max-replicas` replicas of every region on distinct
  * stores, so at least that many Up stores must remain (tidb-operator #3182: a scale-in below it leaves a store
  * Offline forever).
  */
@@ -176,7 +176,7 @@ async function cancelRemoval(pd: PdAccess, ctx: TikvContext): Promise<TaskResult
 
 function mayRemove(
   pd: PdAccess,
-  ctx: ComponentContext & { group: GroupObject; instances: readonly InstanceObject[] },
+  ctx: ComponentContext & { group: GroupObject; instances: readonly InstanceObject[]; removing?: readonly string[] },
   count: number,
 ): { ok: true } | { ok: false; reason: string } {
   const pdUrl = ctx.cluster.status?.pd;
@@ -194,6 +194,13 @@ function mayRemove(
   const leaving = (address: string) =>
     isAddressInSubdomain(address, subdomain, namespace) &&
     !staying.has(instanceOfStoreAddress(address, namespace) ?? '');
-  const upStores = [...snapshot.stores.values()].filter((s) => isStoreAlive(s) && !leaving(s.address)).length;
-  return scaleInVerdict({ maxReplicas: replication.maxReplicas, upStores, count });
+  const up = [...snapshot.stores.values()].filter((s) => isStoreAlive(s) && !leaving(s.address));
+  // The picked instances take away only the Up stores among them (a Down store serves nothing already); without
+  // the names, assume each takes one.
+  const picked = ctx.removing;
+  const removingUp =
+    picked === undefined
+      ? count
+      : up.filter((s) => picked.includes(instanceOfStoreAddress(s.address, namespace) ?? '')).length;
+  return scaleInVerdict({ maxReplicas: replication.maxReplicas, upStores: up.length, count: removingUp });
 }
