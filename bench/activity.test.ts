@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { PdClusterModel } from '../plugins/pd/simulator/model/cluster.ts';
-import { dataPlaneWaits, type PodView, podWaits, storeViews } from './activity.ts';
+import { dataPlaneProgress, dataPlaneWaits, type PodView, podWaits, storeViews } from './activity.ts';
 
 const pod = (cluster: string, opts: { ready?: boolean; deleting?: boolean } = {}): PodView => ({
   metadata: {
@@ -27,18 +27,42 @@ describe('podWaits', () => {
 
 describe('dataPlaneWaits', () => {
   test('an evicting store that still leads regions, and an Offline store that still holds peers', () => {
-    expect(dataPlaneWaits([{ state: 'Up', evicting: true, leaders: 3, peers: 20 }])).toEqual(['leader-eviction']);
-    expect(dataPlaneWaits([{ state: 'Offline', evicting: false, leaders: 0, peers: 5 }])).toEqual(['store-drain']);
+    expect(dataPlaneWaits([{ id: 1, state: 'Up', evicting: true, leaders: 3, peers: 20 }])).toEqual([
+      'leader-eviction',
+    ]);
+    expect(dataPlaneWaits([{ id: 1, state: 'Offline', evicting: false, leaders: 0, peers: 5 }])).toEqual([
+      'store-drain',
+    ]);
   });
 
   test('an evicted store (no leaders left) and a drained one are no longer waits', () => {
     expect(
       dataPlaneWaits([
-        { state: 'Up', evicting: true, leaders: 0, peers: 20 },
-        { state: 'Offline', evicting: false, leaders: 0, peers: 0 },
-        { state: 'Tombstone', evicting: false, leaders: 0, peers: 0 },
+        { id: 1, state: 'Up', evicting: true, leaders: 0, peers: 20 },
+        { id: 1, state: 'Offline', evicting: false, leaders: 0, peers: 0 },
+        { id: 1, state: 'Tombstone', evicting: false, leaders: 0, peers: 0 },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('dataPlaneProgress', () => {
+  test('a step is not done while a store is still evicting leaders or still Offline', () => {
+    expect(dataPlaneProgress('basic', [{ id: 4, state: 'Up', evicting: true, leaders: 0, peers: 3 }])).toEqual({
+      settled: false,
+      reason: "basic: store 4 is still in PD's evict-leader scheduler",
+    });
+    expect(
+      dataPlaneProgress('basic', [{ id: 5, state: 'Offline', evicting: false, leaders: 0, peers: 0 }]).reason,
+    ).toBe('basic: store 5 is still Offline in PD');
+  });
+
+  test('Up and Tombstone stores with no scheduler left are settled', () => {
+    const stores = [
+      { id: 1, state: 'Up' as const, evicting: false, leaders: 3, peers: 3 },
+      { id: 2, state: 'Tombstone' as const, evicting: false, leaders: 0, peers: 0 },
+    ];
+    expect(dataPlaneProgress('basic', stores).settled).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@
 // simulator's model to those views.
 import { labelKeys } from '../core/api/labels.ts';
 import type { PdClusterModel } from '../plugins/pd/simulator/model/cluster.ts';
+import type { Progress } from './settled.ts';
 import type { Wait } from './time-split.ts';
 
 export interface PodView {
@@ -23,6 +24,7 @@ export function podWaits(pods: Iterable<PodView>, clusters: ReadonlySet<string>)
 }
 
 export interface StoreView {
+  id: number;
   state: 'Up' | 'Offline' | 'Tombstone';
   /** In PD's evict-leader scheduler. */
   evicting: boolean;
@@ -40,12 +42,27 @@ export function dataPlaneWaits(stores: Iterable<StoreView>): Wait[] {
   return [...waits];
 }
 
+/**
+ * Nothing the operator started in PD is still open: no store left in the evict-leader scheduler (the operator
+ * removes it once a restarted store is back, safety invariant 4) and no store still Offline (a removal PD has not
+ * finished). Part of "the step is done" on the simulator.
+ */
+export function dataPlaneProgress(cluster: string, stores: Iterable<StoreView>): Progress {
+  for (const s of stores) {
+    if (s.evicting)
+      return { settled: false, reason: `${cluster}: store ${s.id} is still in PD's evict-leader scheduler` };
+    if (s.state === 'Offline') return { settled: false, reason: `${cluster}: store ${s.id} is still Offline in PD` };
+  }
+  return { settled: true, reason: 'settled' };
+}
+
 /** The stores of one simulated cluster as `dataPlaneWaits` reads them. */
 export function storeViews(model: PdClusterModel): StoreView[] {
   const evicting = new Set(model.evictLeaderStores());
   return model.stores().map((store) => {
     const status = model.storeStatus(store.id);
     return {
+      id: store.id,
       state: store.state,
       evicting: evicting.has(store.id),
       leaders: status.leaderCount,

@@ -9,7 +9,16 @@ import type { Informer } from '../core/cache/informer.ts';
 import type { KubeClient } from '../core/kube/client.ts';
 import { kinds } from '../core/kube/object.ts';
 import type { PodView } from './activity.ts';
-import { type ClusterLike, clusterProgress, type GroupLike, groupKey, groupProgress, groupsOf } from './settled.ts';
+import {
+  type ClusterLike,
+  clusterProgress,
+  type GroupLike,
+  groupKey,
+  groupProgress,
+  groupsOf,
+  type MemberLike,
+  type Progress,
+} from './settled.ts';
 
 export class ClusterWatch {
   private readonly listeners = new Set<() => void>();
@@ -18,9 +27,10 @@ export class ClusterWatch {
     private readonly factory: SharedInformerFactory,
     private readonly clusterInformer: Informer,
     private readonly groupInformers: Informer[],
+    private readonly instanceInformers: Informer[],
     private readonly podInformer: Informer,
   ) {
-    for (const informer of [clusterInformer, ...groupInformers, podInformer]) {
+    for (const informer of [clusterInformer, ...groupInformers, ...instanceInformers, podInformer]) {
       informer.addHandler(() => {
         for (const listener of this.listeners) listener();
       });
@@ -37,6 +47,7 @@ export class ClusterWatch {
       factory,
       factory.informerFor(clusterKind.resource, scope),
       all.filter((k) => k.role === 'group').map((k) => factory.informerFor(k.resource, scope)),
+      all.filter((k) => k.role === 'instance').map((k) => factory.informerFor(k.resource, scope)),
       factory.informerFor(kinds.Pod, { ...scope, labelSelector: `${labelKeys.component} in (pd,tikv)` }),
     );
     factory.startAll();
@@ -52,8 +63,12 @@ export class ClusterWatch {
     return this.groupInformers.flatMap((i) => i.list() as unknown as GroupLike[]);
   }
 
-  pods(): PodView[] {
-    return this.podInformer.list() as unknown as PodView[];
+  instances(): MemberLike[] {
+    return this.instanceInformers.flatMap((i) => i.list() as unknown as MemberLike[]);
+  }
+
+  pods(): Array<PodView & MemberLike> {
+    return this.podInformer.list() as unknown as Array<PodView & MemberLike>;
   }
 
   /** Called after every change of any watched object. */
@@ -81,6 +96,8 @@ export interface WaitOptions {
   /** Per group key (settled.ts `groupKey`): the generation the bench's write produced. */
   minGenerations?: ReadonlyMap<string, number>;
   timeoutMs: number;
+  /** More to wait for per cluster besides its objects (the simulated data plane: no eviction or drain left). */
+  dataPlane?: (cluster: string) => Progress;
   now?: () => number;
   /** Told what the step waits for, whenever that changes and at least every 10 s. */
   progress?: (line: string) => void;
@@ -109,6 +126,8 @@ export function waitForSettled(watch: ClusterWatch, opts: WaitOptions): Promise<
       if (done) return;
       const t = now();
       const groups = watch.groups();
+      const instances = watch.instances();
+      const pods = watch.pods();
       const waiting: string[] = [];
       for (const name of opts.clusters) {
         for (const g of groupsOf(name, groups)) {
@@ -118,7 +137,14 @@ export function waitForSettled(watch: ClusterWatch, opts: WaitOptions): Promise<
           }
         }
         if (clusterAt.has(name)) continue;
-        const p = clusterProgress(watch.cluster(name), groups, minGenerations);
+        const objects = clusterProgress({
+          cluster: watch.cluster(name),
+          groups,
+          instances,
+          pods,
+          minGenerations,
+        });
+        const p = objects.settled && opts.dataPlane ? opts.dataPlane(name) : objects;
         if (p.settled) clusterAt.set(name, t);
         else waiting.push(p.reason);
       }

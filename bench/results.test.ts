@@ -64,6 +64,7 @@ const result: BenchResult = {
         writesPerMinute: 0,
         writesByResource: {},
         reads: 0,
+        requests: [],
         excluded: [],
       },
       operator: {

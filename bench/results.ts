@@ -80,6 +80,8 @@ export interface SteadyState {
   writesPerMinute: number;
   writesByResource: Record<string, number>;
   reads: number;
+  /** Every request in the window by verb, resource and status code: what to look at when writes are not zero. */
+  requests: Array<{ verb: string; resource: string; code: string; count: number }>;
   /** Resources whose requests were left out (see BenchEnvironment.steadyStateExcludes). */
   excluded: string[];
 }

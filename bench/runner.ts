@@ -10,6 +10,7 @@ import { type KubeObject, kinds, type ResourceKind } from '../core/kube/object.t
 import type { ApiRequestCount } from '../core/observability/metrics.ts';
 import type { PdClusterModel } from '../plugins/pd/simulator/model/cluster.ts';
 import type { SafetyCounters } from '../plugins/pd/simulator/model/safety.ts';
+import { dataPlaneProgress, storeViews } from './activity.ts';
 import { ActivitySampler } from './activity-sampler.ts';
 import { diffCounts, summarize } from './api-counts.ts';
 import { ClusterWatch, waitForSettled } from './cluster-watch.ts';
@@ -163,6 +164,16 @@ async function runStep(
       clusters: names,
       minGenerations,
       timeoutMs: ctx.stepTimeoutMs,
+      ...(sim
+        ? {
+            dataPlane: (cluster: string) => {
+              const model = sim.cluster(namespace, cluster)?.model;
+              return model
+                ? dataPlaneProgress(cluster, storeViews(model))
+                : { settled: false, reason: `${cluster}: no simulated PD yet` };
+            },
+          }
+        : {}),
       progress: (line) => deps.log(`${step.name}: ${line}`),
     });
     samples = sampler.stop();
@@ -170,7 +181,9 @@ async function runStep(
     const durationMs = times.endAt - startedAt;
     const split = roundSplit(splitTime(samples, startedAt, times.endAt, sampler.observesDataPlane));
     const clusterTimes = [...times.clusterAt.values()].map((t) => t - startedAt).sort((a, b) => a - b);
+    const touched = touchedKinds(step.action);
     const phases = [...times.kindAt.entries()]
+      .filter(([kind]) => touched === 'all' || touched.includes(kind))
       .map(([kind, at]) => ({ name: `${kind}s settled`, atMs: Math.round(at - startedAt) }))
       .sort((a, b) => a.atMs - b.atMs);
     phases.push({ name: names.length > 1 ? 'every Cluster Ready' : 'Cluster Ready', atMs: Math.round(durationMs) });
@@ -198,6 +211,19 @@ async function runStep(
     };
   } finally {
     if (!samples) sampler.stop();
+  }
+}
+
+/** Group kinds a step changes: only their milestones mean something (an untouched group is settled at once). */
+function touchedKinds(action: StepAction): 'all' | string[] {
+  const groupKinds = apiKinds().filter((k) => k.role === 'group');
+  switch (action.type) {
+    case 'create':
+      return 'all';
+    case 'scale':
+      return groupKinds.filter((k) => k.component === action.component).map((k) => k.resource.kind);
+    case 'upgrade':
+      return groupKinds.map((k) => k.resource.kind);
   }
 }
 
@@ -274,13 +300,15 @@ async function steadyState(operator: MeasuredOperator, ctx: ScenarioContext): Pr
   const before = await operator.apiCounts();
   await Bun.sleep(ctx.steadySeconds * 1000);
   const after = await operator.apiCounts();
-  const s = summarize(diffCounts(before, after), { excludeResources: ctx.steadyStateExcludes });
+  const diff = diffCounts(before, after);
+  const s = summarize(diff, { excludeResources: ctx.steadyStateExcludes });
   return {
     windowSeconds: ctx.steadySeconds,
     writes: s.writes,
     writesPerMinute: s.writes / (ctx.steadySeconds / 60),
     writesByResource: s.writesByResource,
     reads: s.reads,
+    requests: diff,
     excluded: [...ctx.steadyStateExcludes],
   };
 }

@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'bun:test';
-import { type ClusterLike, clusterProgress, type GroupLike, groupKey, groupProgress } from './settled.ts';
+import {
+  type ClusterLike,
+  type ClusterObservation,
+  clusterProgress,
+  type GroupLike,
+  groupKey,
+  groupProgress,
+  type MemberLike,
+} from './settled.ts';
 
 const ready = [
   { type: 'Ready', status: 'True', reason: 'AllInstancesReady' },
@@ -67,30 +75,72 @@ describe('groupProgress', () => {
   });
 });
 
+function members(kind: string, count: number, cluster = 'basic'): MemberLike[] {
+  return Array.from({ length: count }, (_, i) => ({
+    kind,
+    metadata: { name: `${cluster}-${i}`, labels: { 'tikv.org/cluster': cluster } },
+    spec: { cluster: { name: cluster } },
+  }));
+}
+
 describe('clusterProgress', () => {
   const groups = [group('PDGroup', 'basic-pd', 3), group('TiKVGroup', 'basic-tikv', 6)];
+  const observe = (over: Partial<ClusterObservation> = {}): ClusterObservation => ({
+    cluster: cluster(3, 6),
+    groups,
+    instances: members('TiKV', 9),
+    pods: members('Pod', 9),
+    ...over,
+  });
 
   test('a Ready cluster whose overview counts what its groups want is settled', () => {
-    expect(clusterProgress(cluster(3, 6), groups).settled).toBe(true);
+    expect(clusterProgress(observe()).settled).toBe(true);
   });
 
   test('a Ready condition from before a scale-out is not enough: the overview must count the new replicas', () => {
-    const p = clusterProgress(cluster(3, 3), groups);
+    const p = clusterProgress(observe({ cluster: cluster(3, 3) }));
     expect(p).toEqual({ settled: false, reason: 'Cluster basic: overview shows 6/6 ready, groups want 9' });
   });
 
   test('names the first group that is not settled', () => {
     const lagging = [groups[0] as GroupLike, group('TiKVGroup', 'basic-tikv', 6, { readyReplicas: 4 })];
-    expect(clusterProgress(cluster(3, 6), lagging).reason).toBe('TiKVGroup basic-tikv: ready 4/6');
+    expect(clusterProgress(observe({ groups: lagging })).reason).toBe('TiKVGroup basic-tikv: ready 4/6');
   });
 
   test('honours the generation the bench wrote per group', () => {
     const min = new Map([[groupKey(groups[1] as GroupLike), 3]]);
-    expect(clusterProgress(cluster(3, 6), groups, min).settled).toBe(false);
+    expect(clusterProgress(observe({ minGenerations: min })).settled).toBe(false);
   });
 
   test('a missing cluster, or one without groups, is not settled', () => {
-    expect(clusterProgress(undefined, groups).reason).toBe('Cluster not visible yet');
-    expect(clusterProgress(cluster(0, 0), []).reason).toBe('Cluster basic: no groups yet');
+    expect(clusterProgress(observe({ cluster: undefined })).reason).toBe('Cluster not visible yet');
+    expect(clusterProgress(observe({ cluster: cluster(0, 0), groups: [] })).reason).toBe(
+      'Cluster basic: no groups yet',
+    );
+  });
+
+  test('a scale-in is not done while removed instances or their Pods are still going away', () => {
+    const leaving = [
+      ...members('TiKV', 9),
+      {
+        ...members('TiKV', 1)[0],
+        metadata: { name: 'basic-tikv-6', deletionTimestamp: 't' },
+        spec: { cluster: { name: 'basic' } },
+      },
+    ];
+    expect(clusterProgress(observe({ instances: leaving })).reason).toBe(
+      'Cluster basic: 1 instances still being removed (basic-tikv-6)',
+    );
+    expect(clusterProgress(observe({ pods: members('Pod', 10) })).reason).toBe('Cluster basic: 10 Pods, groups want 9');
+  });
+
+  test('instances and Pods of other clusters do not count', () => {
+    const p = clusterProgress(
+      observe({
+        instances: [...members('TiKV', 9), ...members('TiKV', 3, 'other')],
+        pods: [...members('Pod', 9), ...members('Pod', 1, 'other')],
+      }),
+    );
+    expect(p.settled).toBe(true);
   });
 });

@@ -1,7 +1,11 @@
 // When is a step done? When the cluster is Ready for the spec the bench just wrote, not for the one before: every
 // group has acted on its current generation (at least the one the bench's write produced), all its replicas are
-// ready and on the update revision, and the Cluster's overview counts those same replicas. Pure, so the wait
-// loop is a thin shell and the rule is tested here.
+// ready and on the update revision, the Cluster's overview counts those same replicas, and nothing is still
+// going away: a group reports Ready as soon as its remaining replicas are, while removed instances may still be
+// draining and cleaning up, and that is part of a scale-in. Pure, so the wait loop is a thin shell and the rule
+// is tested here.
+
+import { labelKeys } from '../core/api/labels.ts';
 
 interface Condition {
   type: string;
@@ -31,6 +35,13 @@ export interface ClusterLike {
     conditions?: Condition[];
     components?: Array<{ name: string; replicas?: number; readyReplicas?: number }>;
   };
+}
+
+/** An instance object (PD, TiKV) or a Pod: what matters is whose it is and whether it is going away. */
+export interface MemberLike {
+  kind?: string;
+  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  spec?: { cluster?: { name?: string } };
 }
 
 export interface Progress {
@@ -76,11 +87,21 @@ export function groupsOf(cluster: string, groups: readonly GroupLike[]): GroupLi
   return groups.filter((g) => g.spec?.cluster?.name === cluster);
 }
 
-export function clusterProgress(
-  cluster: ClusterLike | undefined,
-  groups: readonly GroupLike[],
-  minGenerations: ReadonlyMap<string, number> = new Map(),
-): Progress {
+export interface ClusterObservation {
+  cluster: ClusterLike | undefined;
+  /** Groups of any cluster; the cluster's own are picked by `spec.cluster.name`. */
+  groups: readonly GroupLike[];
+  /** Instance objects of any cluster (by `spec.cluster.name`). */
+  instances: readonly MemberLike[];
+  /** PD and TiKV Pods of any cluster (by the `tikv.org/cluster` label). */
+  pods: readonly MemberLike[];
+  /** Per group key: the generation the bench's write produced. */
+  minGenerations?: ReadonlyMap<string, number>;
+}
+
+export function clusterProgress(observed: ClusterObservation): Progress {
+  const { cluster, groups } = observed;
+  const minGenerations = observed.minGenerations ?? new Map<string, number>();
   if (!cluster) return { settled: false, reason: 'Cluster not visible yet' };
   const name = `Cluster ${cluster.metadata.name}`;
   const own = groupsOf(cluster.metadata.name, groups);
@@ -99,8 +120,27 @@ export function clusterProgress(
   if (counted !== desired || ready !== desired) {
     return { settled: false, reason: `${name}: overview shows ${ready}/${counted} ready, groups want ${desired}` };
   }
+  const instances = observed.instances.filter((i) => i.spec?.cluster?.name === cluster.metadata.name);
+  const pods = observed.pods.filter((p) => p.metadata.labels?.[clusterLabel] === cluster.metadata.name);
+  for (const [what, members] of [
+    ['instances', instances],
+    ['Pods', pods],
+  ] as const) {
+    const leaving = members.filter((m) => m.metadata.deletionTimestamp);
+    if (leaving.length > 0) {
+      return {
+        settled: false,
+        reason: `${name}: ${leaving.length} ${what} still being removed (${leaving[0]?.metadata.name})`,
+      };
+    }
+    if (members.length !== desired) {
+      return { settled: false, reason: `${name}: ${members.length} ${what}, groups want ${desired}` };
+    }
+  }
   return { settled: true, reason: 'settled' };
 }
+
+const clusterLabel = labelKeys.cluster;
 
 /** `<kind>/<namespace>/<name>`: groups of different kinds may share a name. */
 export function groupKey(g: GroupLike): string {
