@@ -87,8 +87,22 @@ const readyPod = (name: string) => ({
   status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
 });
 
+const readyCondition = {
+  type: 'Ready',
+  status: 'True',
+  reason: 'Ready',
+  message: '',
+  lastTransitionTime: '2026-01-01T00:00:00Z',
+};
+/** A PD instance of the served cluster, Ready unless its status says otherwise. */
 const member = (i: number, over: Parameters<typeof pdInstance>[1] = {}) =>
-  pdInstance(`${GROUP}-${i}`, { namespace: NS, group: GROUP, cluster: 'basic', ...over });
+  pdInstance(`${GROUP}-${i}`, {
+    namespace: NS,
+    group: GROUP,
+    cluster: 'basic',
+    ...over,
+    status: { conditions: [readyCondition], ...over.status },
+  });
 
 /** An instance context as the instance reconciler builds it, with its data-plane view loaded. */
 function instanceContext(

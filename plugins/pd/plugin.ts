@@ -37,6 +37,7 @@ import { pdUrls, renderPdConfig } from './config.ts';
 import { isFresh, isKnown, isPodReady, memberReport, type PdView, pdHealth, pdView, wasInitialized } from './health.ts';
 import { renderPdPod } from './pod.ts';
 import { BUSY_MS, currentView, type PdAccess, type PdContext, pdSourceOf } from './protocols/pd-access.ts';
+import { memberHealth } from './protocols/quorum.ts';
 import { pdRestartSteps } from './protocols/restart.ts';
 import { leavingMembers, mayRemoveMembers, pdScaleInSteps } from './protocols/scale-in.ts';
 import { PD_CLIENT_PORT, PD_PEER_PORT, pdClientService, pdServiceUrl, primaryPdGroup } from './service.ts';
@@ -186,7 +187,7 @@ export class PdPlugin implements ComponentPlugin<PdView> {
       return { ok: false, reason: 'PD does not answer: its quorum cannot be checked' };
     }
     return mayRemoveMembers({
-      members: [...snapshot.members.values()].map((m) => ({ name: m.name, healthy: m.health })),
+      members: memberHealth(snapshot.members.values(), ctx.instances),
       leaving: leavingMembers(snapshot, ctx.group.metadata.name, ctx.instances),
       removing: ctx.removing ?? count,
     });
@@ -221,7 +222,15 @@ export class PdPlugin implements ComponentPlugin<PdView> {
   }
 
   loadDataPlane(ctx: InstanceContext<undefined>): PdView {
-    return pdView(pdSourceOf(this.access, ctx.cluster)?.snapshot(), ctx.instance.metadata.name);
+    const source = pdSourceOf(this.access, ctx.cluster);
+    const view = pdView(source?.snapshot(), ctx.instance.metadata.name);
+    // Kubernetes saw the Pod become ready or unready before PD's polled view can show it: look at PD now, so
+    // quorum decisions (here and in the group) do not count a member that stopped serving.
+    if (source && ctx.pod && isPodReady(ctx.pod) !== (view.member?.health === true)) {
+      source.markBusy(BUSY_MS);
+      source.refresh();
+    }
+    return view;
   }
 
   health(ctx: PdContext): { healthy: boolean; reason: string } {

@@ -11,7 +11,7 @@ import { type Task, task } from '../../../core/tasks/task.ts';
 import { isFresh, isPodReady } from '../health.ts';
 import { RECHECK_MS, transferLeadership } from './leadership.ts';
 import { currentView, type PdAccess, type PdContext } from './pd-access.ts';
-import { type MemberHealth, quorumOf } from './quorum.ts';
+import { type MemberHealth, memberHealth, quorumOf } from './quorum.ts';
 
 export const restartSteps = {
   transferLeader: 'transfer PD leader',
@@ -59,7 +59,8 @@ function keepQuorum(access: PdAccess, ctx: PdContext): TaskResult {
       ? retry(RECHECK_MS, `PD does not answer${snapshot?.error ? ` (${snapshot.error})` : ''}: the restart waits`)
       : complete('PD does not answer and the Pod is not ready');
   }
-  const members = [...snapshot.members.values()].map((m) => ({ name: m.name, healthy: m.health }));
+  // Its own readiness does not count: it is the one about to stop.
+  const members = memberHealth(snapshot.members.values(), ctx.peers, ctx.instance.metadata.name);
   const verdict = restartKeepsQuorum(ctx.instance.metadata.name, members, snapshot.leader !== undefined);
   return verdict.ok ? complete(verdict.reason) : retry(RECHECK_MS, verdict.reason);
 }

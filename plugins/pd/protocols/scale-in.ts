@@ -23,7 +23,7 @@ import {
   pdSourceOf,
   recordEvent,
 } from './pd-access.ts';
-import { type MemberHealth, quorumOf } from './quorum.ts';
+import { type MemberHealth, memberHealth, quorumOf } from './quorum.ts';
 
 export const scaleInSteps = {
   transferLeader: 'transfer PD leader',
@@ -151,7 +151,7 @@ async function known(
     }
     return retry(RECHECK_MS, 'PD does not answer: the member is removed from PD once it does');
   }
-  return then([...view.snapshot.members.values()].map((m) => ({ name: m.name, healthy: m.health })));
+  return then(memberHealth(view.snapshot.members.values(), ctx.peers, ctx.instance.metadata.name));
 }
 
 async function deleteMember(access: PdAccess, ctx: PdContext, members: MemberHealth[]): Promise<TaskResult> {
