@@ -1,55 +1,57 @@
-// End-to-end test support: the real operator (the core's reconcilers with the PD and TiKV plugins, wired like the
-// composition root wires them) in this process against the local control plane, PD played by the simulator, and
-// recorders that check the safety rules at every moment (which store state PD showed when a TiKV Pod or PVC went).
+// End-to-end test support: the real operator as the composition root builds it (cmd/plugins.ts: the PD and TiKV
+// plugins on one PD connection) in this process against the local control plane, PD played by the simulator, and
+// a recorder that checks a safety rule at the moment it matters (which store state PD showed when a TiKV Pod or
+// PVC went).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { parseRunOptions, type RunOptions } from '../../cmd/operator/options.ts';
+import { type RunningOperator, startOperator } from '../../cmd/operator/run.ts';
+import { componentsSetup } from '../../cmd/plugins.ts';
 import type { KubeObject } from '../../core/kube/object.ts';
-import { type SampleOperator, startSampleOperator } from '../../core/reconcilers/testing/sample-operator.ts';
-import type { ControlPlane } from '../../core/testing/control-plane.ts';
-import { PdStateSources } from '../pd/client/data-plane-source.ts';
-import { PdClientFactory } from '../pd/client/pd-client.ts';
-import { createPdPlugin } from '../pd/plugin.ts';
+import { createLogger, type Logger, silentLogger } from '../../core/observability/log.ts';
+import { PodAvailabilityRecorder } from '../../core/reconcilers/testing/sample-operator.ts';
+import { waitFor } from '../../core/testing/api.ts';
+import { type ControlPlane, freePorts } from '../../core/testing/control-plane.ts';
+import { createTestNamespace } from '../../core/testing/fixtures.ts';
 import type { PdClusterModel } from '../pd/simulator/model/cluster.ts';
 import type { Simulator } from '../pd/simulator/simulator.ts';
-import { createTikvPlugin } from './plugin.ts';
+import { storeAddress } from './config.ts';
 
 export const API = '/apis/core.tikv.org/v1alpha1';
 const repoRoot = join(import.meta.dir, '../..');
 
 export interface PdTikvOperator {
-  operator: SampleOperator;
-  /** Stops the controllers and the PD pollers (fresh memory for the next operator). */
+  operator: RunningOperator;
+  /** Stops the controllers, the PD pollers and the HTTP server: the next operator starts with fresh memory. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the operator for one namespace: one PD client factory and one set of PD state sources shared by the PD
- * and TiKV plugins (as cmd/plugins.ts does), PD reached through the simulator's resolver. Grace periods of Pod
- * deletions are 1 s because kwok keeps a deleted Pod for its whole grace period; the TiKV Pods keep their own
- * terminationGracePeriodSeconds of 65535, so a deletion without the operator's explicit grace would hang the test.
+ * The operator of the binary (startOperator with the composition root's componentsSetup) managing one namespace,
+ * PD reached through the simulator's resolver. Pod deletions by the operator get a 1 s grace (kwok keeps a deleted
+ * Pod for its whole grace period); the TiKV Pods keep their own terminationGracePeriodSeconds of 65535, so a
+ * deletion without the operator's explicit grace would hang the test. `TIKV_TEST_LOG=debug` shows the reconciles.
  */
 export async function startPdTikvOperator(
   cp: ControlPlane,
   sim: Simulator,
   namespace: string,
 ): Promise<PdTikvOperator> {
-  const pdClients = new PdClientFactory({ resolver: sim.resolver });
-  const pdStates = new PdStateSources({ clients: pdClients });
-  const pd = createPdPlugin({ pdClients, pdStates, gracePeriodSeconds: 1 });
-  const tikv = createTikvPlugin({ pdClients, pdStates, minGracePeriodSeconds: 1 });
-  const operator = await startSampleOperator(cp, [pd, tikv], namespace);
-  let stopping: Promise<void> | undefined;
-  return {
-    operator,
-    stop() {
-      stopping ??= (async () => {
-        await operator.stop();
-        pdStates.stop();
-      })();
-      return stopping;
-    },
-  };
+  const level = process.env.TIKV_TEST_LOG;
+  const logger: Logger =
+    level === 'debug' || level === 'info' ? createLogger({ level, format: 'text' }) : silentLogger();
+  const [port] = await freePorts(1);
+  const options = parseRunOptions([
+    `--kubeconfig=${cp.kubeconfigPath}`,
+    '--leader-elect=false',
+    `--namespace=${namespace}`,
+    `--http-address=127.0.0.1:${port}`,
+  ]) as RunOptions;
+  const setup = componentsSetup({ pd: { gracePeriodSeconds: 1 }, tikv: { minGracePeriodSeconds: 1 } });
+  const operator = startOperator(options, [setup], { resolver: sim.resolver, logger });
+  await operator.started;
+  return { operator, stop: () => operator.stop() };
 }
 
 /** The manifests of an example directory (`examples/basic`), in `namespace`. */
@@ -159,4 +161,145 @@ export class RemovalRecorder {
       storeState: storeStateAt(this.model(), this.addressOf(instance)),
     });
   }
+}
+
+// ---- one cluster per test ----------------------------------------------------------------------------------
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+export interface Obj extends KubeObject {
+  spec?: Record<string, unknown> & { offline?: boolean; replicas?: number };
+  status?: Record<string, unknown> & { conditions?: Condition[] };
+}
+export interface List<T = Obj> {
+  items: T[];
+}
+
+export const condition = (obj: Obj | undefined, type: string) => obj?.status?.conditions?.find((c) => c.type === type);
+
+/** The simulator's safety violations in one namespace's cluster (empty: nothing unavailable, lost or dropped). */
+export function safetyViolations(sim: Simulator, namespace: string): string[] {
+  return sim
+    .safety()
+    .clusters.filter((c) => c.namespace === namespace)
+    .flatMap((c) => c.report.violations.map((v) => JSON.stringify(v)));
+}
+
+/** A namespace with examples/basic applied and the operator running, once the Cluster is Ready. */
+export async function basicTikvCluster(
+  cp: ControlPlane,
+  sim: Simulator,
+  prefix: string,
+  cleanups: (() => Promise<void>)[],
+) {
+  const ns = await createTestNamespace(cp, prefix);
+  let operator: PdTikvOperator = await startPdTikvOperator(cp, sim, ns);
+  cleanups.push(() => operator.stop());
+  await applyManifests(cp, exampleManifests('basic', ns));
+
+  const get = (path: string) => cp.api.get<Obj>(`${API}/namespaces/${ns}/${path}`);
+  const tikvs = async () =>
+    (await cp.api.get<List>(`${API}/namespaces/${ns}/tikvs`)).items.sort((a, b) =>
+      a.metadata.name.localeCompare(b.metadata.name),
+    );
+  const model = (): PdClusterModel => {
+    const cluster = sim.cluster(ns, 'basic');
+    if (!cluster) throw new Error(`no simulated cluster for ${ns}/basic`);
+    return cluster.model;
+  };
+  const address = (instance: string) => storeAddress(instance, 'basic-tikv-peer', ns);
+  /** Up stores by instance name. */
+  const upStores = () =>
+    model()
+      .stores()
+      .filter((s) => s.state === 'Up')
+      .map((s) => s.address.split('.')[0] as string)
+      .sort();
+  const patchTikvGroup = (patch: unknown) => cp.api.patch(`${API}/namespaces/${ns}/tikvgroups/basic-tikv`, patch);
+  /** What the group, its instances and PD show now: the message of a failed wait. */
+  const describe = async () => {
+    const group = await get('tikvgroups/basic-tikv');
+    const instances = (await tikvs()).map((t) => ({
+      name: t.metadata.name,
+      offline: t.spec?.offline,
+      conditions: (t.status?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`),
+    }));
+    const stores = model()
+      .stores()
+      .map((s) => `${s.id} ${s.address} ${s.state} running=${s.running}`);
+    return JSON.stringify(
+      { group: group.status?.conditions, instances, stores, evicting: model().evictLeaderStores() },
+      null,
+      1,
+    );
+  };
+  /** The TiKV group settled at `replicas`: Ready and Synced for its generation, that many instances, Up stores. */
+  const tikvSettled = (replicas: number, what = `TiKV settled at ${replicas}`) =>
+    waitFor(
+      async () => {
+        const g = await get('tikvgroups/basic-tikv');
+        const ok =
+          g.status?.observedGeneration === g.metadata.generation &&
+          condition(g, 'Ready')?.status === 'True' &&
+          condition(g, 'Synced')?.status === 'True' &&
+          g.status?.replicas === replicas &&
+          (await tikvs()).length === replicas &&
+          upStores().length === replicas;
+        return ok ? g : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250, what },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}\n${await describe()}`);
+    });
+  const clusterReady = () =>
+    waitFor(
+      async () => {
+        const c = await get('clusters/basic');
+        return condition(c, 'Ready')?.status === 'True' ? c : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 250, what: 'Cluster basic Ready' },
+    );
+  await clusterReady();
+  const restart = async () => {
+    await operator.stop();
+    operator = await startPdTikvOperator(cp, sim, ns);
+  };
+  const removals = async () => {
+    const recorder = new RemovalRecorder(cp, ns, model, address);
+    await recorder.start();
+    cleanups.push(() => recorder.stop());
+    return recorder;
+  };
+  const recordPods = async (names: string[]) => {
+    const recorder = new PodAvailabilityRecorder(cp, ns, names);
+    await recorder.start();
+    cleanups.push(() => recorder.stop());
+    return recorder;
+  };
+  const events = async (reason: string) =>
+    (
+      await cp.api.get<List<KubeObject & { reason?: string; note?: string; type?: string }>>(
+        `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+      )
+    ).items.filter((e) => e.reason === reason);
+  return {
+    cp,
+    ns,
+    get,
+    tikvs,
+    model,
+    address,
+    upStores,
+    patchTikvGroup,
+    tikvSettled,
+    clusterReady,
+    restart,
+    removals,
+    recordPods,
+    events,
+  };
 }

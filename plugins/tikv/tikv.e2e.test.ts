@@ -4,38 +4,14 @@
 // scale-in below max-replicas is refused, a bad config changes nothing. Every test ends with the simulator's
 // safety accounting clean: no region lost its quorum, no data lost, no leader dropped.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
-import type { KubeObject } from '../../core/kube/object.ts';
-import { PodAvailabilityRecorder } from '../../core/reconcilers/testing/sample-operator.ts';
 import { waitFor } from '../../core/testing/api.ts';
-import { createTestNamespace, useControlPlane } from '../../core/testing/fixtures.ts';
-import type { PdClusterModel } from '../pd/simulator/model/cluster.ts';
+import { useControlPlane } from '../../core/testing/fixtures.ts';
 import { type Simulator, startSimulator } from '../pd/simulator/simulator.ts';
 import { storeAddress } from './config.ts';
-import {
-  API,
-  applyManifests,
-  exampleManifests,
-  type PdTikvOperator,
-  RemovalRecorder,
-  startPdTikvOperator,
-} from './e2e-support.ts';
+import { API, basicTikvCluster, condition, type List, type Obj, safetyViolations } from './e2e-support.ts';
 
 const fixture = useControlPlane({ nodes: 3 });
 const TIMEOUT = { timeout: 300_000 };
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
-interface Obj extends KubeObject {
-  spec?: Record<string, unknown> & { offline?: boolean; replicas?: number };
-  status?: Record<string, unknown> & { conditions?: Condition[] };
-}
-interface List<T = Obj> {
-  items: T[];
-}
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -50,126 +26,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-const condition = (obj: Obj | undefined, type: string) => obj?.status?.conditions?.find((c) => c.type === type);
-
 /** A namespace with examples/basic applied and the operator running, once the Cluster is Ready. */
-async function basicCluster(prefix: string) {
-  const { cp } = fixture;
-  const ns = await createTestNamespace(cp, prefix);
-  let operator: PdTikvOperator = await startPdTikvOperator(cp, sim, ns);
-  cleanups.push(() => operator.stop());
-  await applyManifests(cp, exampleManifests('basic', ns));
+const basicCluster = (prefix: string) => basicTikvCluster(fixture.cp, sim, prefix, cleanups);
 
-  const get = (path: string) => cp.api.get<Obj>(`${API}/namespaces/${ns}/${path}`);
-  const tikvs = async () =>
-    (await cp.api.get<List>(`${API}/namespaces/${ns}/tikvs`)).items.sort((a, b) =>
-      a.metadata.name.localeCompare(b.metadata.name),
-    );
-  const model = (): PdClusterModel => {
-    const cluster = sim.cluster(ns, 'basic');
-    if (!cluster) throw new Error(`no simulated cluster for ${ns}/basic`);
-    return cluster.model;
-  };
-  const address = (instance: string) => storeAddress(instance, 'basic-tikv-peer', ns);
-  /** Up stores by instance name. */
-  const upStores = () =>
-    model()
-      .stores()
-      .filter((s) => s.state === 'Up')
-      .map((s) => s.address.split('.')[0] as string)
-      .sort();
-  const patchTikvGroup = (patch: unknown) => cp.api.patch(`${API}/namespaces/${ns}/tikvgroups/basic-tikv`, patch);
-  /** What the group, its instances and PD show now: the message of a failed wait. */
-  const describe = async () => {
-    const group = await get('tikvgroups/basic-tikv');
-    const instances = (await tikvs()).map((t) => ({
-      name: t.metadata.name,
-      offline: t.spec?.offline,
-      conditions: (t.status?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`),
-    }));
-    const stores = model()
-      .stores()
-      .map((s) => `${s.id} ${s.address} ${s.state} running=${s.running}`);
-    return JSON.stringify(
-      { group: group.status?.conditions, instances, stores, evicting: model().evictLeaderStores() },
-      null,
-      1,
-    );
-  };
-  /** The TiKV group settled at `replicas`: Ready and Synced for its generation, that many instances, Up stores. */
-  const tikvSettled = (replicas: number, what = `TiKV settled at ${replicas}`) =>
-    waitFor(
-      async () => {
-        const g = await get('tikvgroups/basic-tikv');
-        const ok =
-          g.status?.observedGeneration === g.metadata.generation &&
-          condition(g, 'Ready')?.status === 'True' &&
-          condition(g, 'Synced')?.status === 'True' &&
-          g.status?.replicas === replicas &&
-          (await tikvs()).length === replicas &&
-          upStores().length === replicas;
-        return ok ? g : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 250, what },
-    ).catch(async (error: Error) => {
-      throw new Error(`${error.message}\n${await describe()}`);
-    });
-  const clusterReady = () =>
-    waitFor(
-      async () => {
-        const c = await get('clusters/basic');
-        return condition(c, 'Ready')?.status === 'True' ? c : undefined;
-      },
-      { timeoutMs: 180_000, intervalMs: 250, what: 'Cluster basic Ready' },
-    );
-  await clusterReady();
-  const restart = async () => {
-    await operator.stop();
-    operator = await startPdTikvOperator(cp, sim, ns);
-  };
-  const removals = async () => {
-    const recorder = new RemovalRecorder(cp, ns, model, address);
-    await recorder.start();
-    cleanups.push(() => recorder.stop());
-    return recorder;
-  };
-  const recordPods = async (names: string[]) => {
-    const recorder = new PodAvailabilityRecorder(cp, ns, names);
-    await recorder.start();
-    cleanups.push(() => recorder.stop());
-    return recorder;
-  };
-  const events = async (reason: string) =>
-    (
-      await cp.api.get<List<KubeObject & { reason?: string; note?: string; type?: string }>>(
-        `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
-      )
-    ).items.filter((e) => e.reason === reason);
-  return {
-    cp,
-    ns,
-    get,
-    tikvs,
-    model,
-    address,
-    upStores,
-    patchTikvGroup,
-    tikvSettled,
-    clusterReady,
-    restart,
-    removals,
-    recordPods,
-    events,
-  };
-}
-
-function expectSafe(): void {
-  const safety = sim.safety();
-  if (!safety.clean) {
-    const violations = safety.clusters.flatMap((c) => c.report.violations.map((v) => JSON.stringify(v)));
-    throw new Error(`safety violations:\n${violations.join('\n')}`);
-  }
-  expect(safety.clean).toBe(true);
+/** Nothing unsafe happened to this namespace's cluster: no region lost its quorum, no data lost, no leader dropped. */
+function expectSafe(ns: string): void {
+  expect(safetyViolations(sim, ns)).toEqual([]);
 }
 
 describe('TiKV end to end', () => {
@@ -207,7 +69,7 @@ describe('TiKV end to end', () => {
         `/api/v1/namespaces/${ns}/configmaps/basic-tikv-0`,
       );
       expect(config.data['config.toml']).toContain(`endpoints = [ "http://basic-pd.${ns}.svc:2379" ]`);
-      expectSafe();
+      expectSafe(ns);
     },
     TIMEOUT,
   );
@@ -257,7 +119,7 @@ describe('TiKV end to end', () => {
         expect(await cp.api.find(`/api/v1/namespaces/${ns}/pods/${instance}`)).toBeUndefined();
       }
       expect(model().evictLeaderStores()).toEqual([]);
-      expectSafe();
+      expectSafe(ns);
     },
     TIMEOUT,
   );
@@ -322,7 +184,7 @@ describe('TiKV end to end', () => {
       } finally {
         knobs.peerMovesPerTick = moves;
       }
-      expectSafe();
+      expectSafe(ns);
     },
     TIMEOUT,
   );
@@ -361,7 +223,7 @@ describe('TiKV end to end', () => {
 
       await patchTikvGroup({ spec: { replicas: 3 } });
       await tikvSettled(3);
-      expectSafe();
+      expectSafe(ns);
     },
     TIMEOUT,
   );
@@ -415,7 +277,7 @@ describe('TiKV end to end', () => {
       const after = await tikvSettled(3, 'the group back in sync');
       expect(after.status?.updateRevision).toBe(before.status?.updateRevision);
       expect(await pods()).toEqual(podsBefore);
-      expectSafe();
+      expectSafe(ns);
     },
     TIMEOUT,
   );
