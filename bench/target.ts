@@ -3,7 +3,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VersionApi } from '@kubernetes/client-node';
 import { apiKinds } from '../cmd/kinds.ts';
+import { loadKubeConfig } from '../core/kube/config.ts';
 import { isNotFound } from '../core/kube/errors.ts';
 import { RestKubeClient } from '../core/kube/rest-client.ts';
 import { type AddressFeedServer, serveAddressFeed } from '../core/net/address-feed.ts';
@@ -42,7 +44,6 @@ export async function startEmbeddedTarget(opts: EmbeddedOptions): Promise<BenchT
     const cp: ControlPlane = await startControlPlane({ nodes: 3 });
     cleanups.push(() => cp.stop());
     opts.log?.(`control plane up in ${(cp.startupMs / 1000).toFixed(1)} s`);
-    const version = await cp.api.get<{ gitVersion?: string }>('/version').catch(() => undefined);
     const simulator = await startSimulator({ kubeconfig: cp.kubeconfigPath, knobs: opts.knobs });
     cleanups.push(() => simulator.stop());
     const feed: AddressFeedServer = serveAddressFeed(simulator.resolver);
@@ -52,7 +53,7 @@ export async function startEmbeddedTarget(opts: EmbeddedOptions): Promise<BenchT
       kubeconfigPath: cp.kubeconfigPath,
       simulator,
       addressFeedUrl: feed.url,
-      kubernetesVersion: version?.gitVersion ?? null,
+      kubernetesVersion: await kubernetesVersion(cp.kubeconfigPath),
       simulatorKnobs: opts.knobs,
       // A real PD or TiKV exits within seconds of SIGTERM; kwok would wait out the whole grace period.
       podAnnotations: { 'sim.tikv.org/terminate-after': '1s' },
@@ -62,6 +63,16 @@ export async function startEmbeddedTarget(opts: EmbeddedOptions): Promise<BenchT
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** The apiserver's `gitVersion` (GET /version), or null when it does not say. */
+async function kubernetesVersion(kubeconfigPath: string): Promise<string | null> {
+  try {
+    const { kubeConfig } = loadKubeConfig({ path: kubeconfigPath });
+    return (await kubeConfig.makeApiClient(VersionApi).getCode()).gitVersion;
+  } catch {
+    return null;
   }
 }
 
@@ -87,7 +98,7 @@ export async function kubeconfigTarget(kubeconfigPath: string): Promise<BenchTar
     kubeconfigPath,
     simulator: undefined,
     addressFeedUrl: undefined,
-    kubernetesVersion: null,
+    kubernetesVersion: await kubernetesVersion(kubeconfigPath),
     simulatorKnobs: null,
     podAnnotations: undefined,
     workDir: mkdtempSync(join(tmpdir(), 'tikv-bench-')),
