@@ -50,8 +50,8 @@ export interface FailoverSettings {
   maxFailovers: number;
 }
 
-export function failoverSettingsOf(spec: { failover?: unknown }): FailoverSettings {
-  const raw = (spec.failover ?? {}) as Partial<FailoverSpec>;
+export function failoverSettingsOf(groupSpec: object): FailoverSettings {
+  const raw = ((groupSpec as { failover?: unknown }).failover ?? {}) as Partial<FailoverSpec>;
   const periodMs = parseDurationMs(raw.period ?? DEFAULT_FAILOVER_PERIOD);
   return {
     enabled: raw.enabled === true,

@@ -11,7 +11,9 @@
 //     reconcile_errors_total{controller}, reconcile_duration_seconds{controller},
 //     api_requests_total{verb,resource,code}, api_request_duration_seconds{verb,resource},
 //     informer_events_total{resource,type}, informer_relists_total{resource},
-//     informer_watch_restarts_total{resource}.
+//     informer_watch_restarts_total{resource},
+//     unhealthy_instances{namespace,group,component,reason} (instances whose Healthy condition is not True, by
+//     its reason), failed_over_instances{namespace,group,component} (failed instances kept with a replacement).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export type ReconcileResult = 'success' | 'requeue' | 'error';
@@ -63,6 +65,23 @@ export interface ApiRequest {
 
 export type ApiRequestObserver = (request: ApiRequest) => void;
 
+/** A group, as the health gauges label it. */
+export interface GroupRef {
+  namespace: string;
+  group: string;
+  component: string;
+}
+
+/** Made once by `groupHealthObserver()`; the group reconciler reports after each reconcile. */
+export interface GroupHealthObserver {
+  /**
+   * The group's unhealthy instances by Healthy reason (reasons not listed are 0) and its failed-over instances.
+   */
+  report(group: GroupRef, unhealthyByReason: Readonly<Record<string, number>>, failedOver: number): void;
+  /** The group is gone: its series go too. */
+  forget(group: GroupRef): void;
+}
+
 export type InformerEventType = 'add' | 'update' | 'delete';
 
 /** Made per informer by `informerObserver(resource)`. */
@@ -113,6 +132,10 @@ export class OperatorMetrics {
   private readonly informerEvents: Counter<'resource' | 'type'>;
   private readonly informerRelists: Counter<'resource'>;
   private readonly informerWatchRestarts: Counter<'resource'>;
+  private readonly unhealthyInstances: Gauge<'namespace' | 'group' | 'component' | 'reason'>;
+  private readonly failedOverInstances: Gauge<'namespace' | 'group' | 'component'>;
+  /** Reasons reported per group (`namespace/group`), so a reason that went away is removed, not left stale. */
+  private readonly reportedReasons = new Map<string, Set<string>>();
 
   constructor(options: OperatorMetricsOptions = {}) {
     const prefix = options.prefix ?? 'tikv_operator_';
@@ -219,6 +242,18 @@ export class OperatorMetrics {
       labelNames: ['resource'],
       registers,
     });
+    this.unhealthyInstances = new Gauge({
+      name: `${prefix}unhealthy_instances`,
+      help: 'Instances whose Healthy condition is not True, per group and reason (NodeNotReady, DataPlaneDown, ...).',
+      labelNames: ['namespace', 'group', 'component', 'reason'],
+      registers,
+    });
+    this.failedOverInstances = new Gauge({
+      name: `${prefix}failed_over_instances`,
+      help: 'Failed instances kept with a replacement (failover), per group.',
+      labelNames: ['namespace', 'group', 'component'],
+      registers,
+    });
   }
 
   get contentType(): string {
@@ -279,6 +314,31 @@ export class OperatorMetrics {
       event: (type) => this.informerEvents.inc({ resource, type }),
       relisted: () => this.informerRelists.inc({ resource }),
       watchRestarted: () => this.informerWatchRestarts.inc({ resource }),
+    };
+  }
+
+  groupHealthObserver(): GroupHealthObserver {
+    return {
+      report: (group, unhealthyByReason, failedOver) => {
+        const key = `${group.namespace}/${group.group}`;
+        const previous = this.reportedReasons.get(key) ?? new Set<string>();
+        const labels = { namespace: group.namespace, group: group.group, component: group.component };
+        for (const reason of previous) {
+          if (!(reason in unhealthyByReason)) this.unhealthyInstances.remove({ ...labels, reason });
+        }
+        for (const [reason, count] of Object.entries(unhealthyByReason)) {
+          this.unhealthyInstances.set({ ...labels, reason }, count);
+        }
+        this.reportedReasons.set(key, new Set(Object.keys(unhealthyByReason)));
+        this.failedOverInstances.set(labels, failedOver);
+      },
+      forget: (group) => {
+        const key = `${group.namespace}/${group.group}`;
+        const labels = { namespace: group.namespace, group: group.group, component: group.component };
+        for (const reason of this.reportedReasons.get(key) ?? []) this.unhealthyInstances.remove({ ...labels, reason });
+        this.reportedReasons.delete(key);
+        this.failedOverInstances.remove(labels);
+      },
     };
   }
 

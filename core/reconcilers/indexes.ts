@@ -16,6 +16,8 @@ export const indexes = {
   groupLabel: { name: `label:${labelKeys.group}`, fn: byLabel(labelKeys.group) },
   /** Pods, ConfigMaps and PVCs by their `tikv.org/instance` label. */
   instanceLabel: { name: `label:${labelKeys.instance}`, fn: byLabel(labelKeys.instance) },
+  /** Pods by the node they are bound to (`spec.nodeName`): a Node's change wakes the instances on it. */
+  podNode: { name: 'spec.nodeName', fn: byField('spec.nodeName') },
   /** Owned objects (ControllerRevisions, Services, instances) by the UID of their controlling owner. */
   controllerUid: { name: 'controller-uid', fn: byControllerUid },
 } as const;

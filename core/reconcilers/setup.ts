@@ -7,18 +7,20 @@
 //                         (-> owner), Cluster (-> the cluster's groups), groups of the components it depends on
 //                         (-> its groups of that cluster: upgrade order)
 //   <component>        <- its instance kind (self), Pods, ConfigMaps and PVCs (-> owner), Cluster (-> the
-//                         cluster's instances), the plugin's DataPlaneSource (-> the instances it names)
+//                         cluster's instances), the plugin's DataPlaneSource (-> the instances it names), Nodes
+//                         whose readiness changes or that go (-> the instances with a Pod on them)
 //
 // Informers: the Cluster and every plugin kind (all objects), Pods, ConfigMaps, PVCs, Services and
 // ControllerRevisions labelled `tikv.org/managed-by=tikv-operator` (only what the operator made), and
-// PersistentVolumes with the same label. With `namespace` set, namespaced informers watch only that namespace.
+// PersistentVolumes with the same label, and every Node (read only: health and lost nodes). With `namespace` set,
+// namespaced informers watch only that namespace.
 import { type Cluster, clusterKind } from '../api/cluster.ts';
 import type { Informer } from '../cache/informer.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type KubeObject, keyOf, kinds, type ResourceKind } from '../kube/object.ts';
 import type { EventRecorder } from '../observability/events.ts';
 import type { Logger } from '../observability/log.ts';
-import type { QueueObserver, ReconcileObserver } from '../observability/metrics.ts';
+import type { GroupHealthObserver, QueueObserver, ReconcileObserver } from '../observability/metrics.ts';
 import type { GroupObject, InstanceObject } from '../plugin/contract.ts';
 import type { AnyComponentPlugin, PluginRegistry } from '../plugin/registry.ts';
 import { canonicalJson } from '../revision/canonical-json.ts';
@@ -48,7 +50,14 @@ export interface ControllerDeps {
   metrics?: {
     reconcileObserver(controller: string): ReconcileObserver;
     queueObserver(name: string): QueueObserver;
+    /** Unhealthy and failed-over instances per group. */
+    groupHealthObserver?(): GroupHealthObserver;
   };
+  /**
+   * How long a node must be NotReady before a terminating Pod of an instance on it is force-deleted (default
+   * 5 minutes; core/failover/lost-node.ts). A Pod on a node that is gone is force-deleted at once.
+   */
+  lostNodeGracePeriodMs?: number;
 }
 
 /** The informers the reconcilers of one plugin read. */
@@ -126,6 +135,7 @@ export function setupControllers(
   for (const { groups } of perPlugin.values()) clusterController.watches(groups, mapTo(clusterOf));
   manager.add(clusterController);
 
+  const health = deps.metrics?.groupHealthObserver?.();
   const groupControllers = new Map<string, Controller>();
   const instanceControllers = new Map<string, Controller>();
   for (const plugin of plugins) {
@@ -141,6 +151,7 @@ export function setupControllers(
       pods,
       pvcs,
       groupsOfCluster,
+      health,
     });
     for (const dependency of plugin.dependsOn) {
       const dependencyGroups = perPlugin.get(dependency)?.groups;
@@ -162,6 +173,7 @@ export function setupControllers(
       logger: deps.logger,
       workers: deps.workers ?? 1,
       ...(deps.namespace ? { namespace: deps.namespace } : {}),
+      ...(deps.lostNodeGracePeriodMs !== undefined ? { lostNodeGracePeriodMs: deps.lostNodeGracePeriodMs } : {}),
       ...(deps.metrics
         ? {
             observer: deps.metrics.reconcileObserver(plugin.name),
@@ -185,6 +197,7 @@ interface GroupControllerInputs {
   pods: Informer<KubeObject>;
   pvcs: Informer<KubeObject>;
   groupsOfCluster: GroupsOfCluster;
+  health: GroupHealthObserver | undefined;
 }
 
 function groupControllerFor(plugin: AnyComponentPlugin, inputs: GroupControllerInputs): Controller {
@@ -207,6 +220,7 @@ function groupControllerFor(plugin: AnyComponentPlugin, inputs: GroupControllerI
         pods: inputs.pods,
         pvcs: inputs.pvcs,
         groupsOfCluster: inputs.groupsOfCluster,
+        ...(inputs.health ? { health: inputs.health } : {}),
       }),
     )
     .watches(groups, forSelf())

@@ -2,8 +2,10 @@
 // selector, the version every instance runs, and the conditions Ready, Synced and Suspended. Pure: the
 // reconciler writes the result once (persistStatus), and nothing when it did not change.
 import { conditionTypes } from '../../api/conditions.ts';
+import type { FailoverCondition } from '../../failover/decision.ts';
 import type { GroupObject, InstanceObject } from '../../plugin/contract.ts';
 import { type Condition, setCondition } from '../../tasks/conditions.ts';
+import { FAILOVER, failedInstanceNames } from './failover.ts';
 import { currentRevisionOf, instanceCondition, isInstanceReady, lifecycleOf, revisionOf } from './instance-facts.ts';
 
 export const groupReasons = {
@@ -63,11 +65,14 @@ export interface GroupStatusInput {
   blocker?: SyncBlocker | undefined;
   suspendCompute: boolean;
   nowMs: number;
+  /** The failover decision's condition, when the reconcile got that far (otherwise the previous one stays). */
+  failover?: FailoverCondition | undefined;
 }
 
 /**
- * The rollout is done: exactly `desired` instances, none being created or removed, each carrying the update
- * revision and running a Pod built from it. Only then does the group's current revision (and version) move on.
+ * The rollout is done: exactly `desired` instances besides the failed ones (failover keeps those and replaces
+ * them), none being created or removed, each carrying the update revision and running a Pod built from it. Only
+ * then does the group's current revision (and version) move on.
  */
 export function isRolloutDone(
   instances: readonly InstanceObject[],
@@ -75,7 +80,8 @@ export function isRolloutDone(
   desired: number,
   pendingCreations: number,
 ): boolean {
-  const existing = instances.filter((i) => lifecycleOf(i) !== 'deleting');
+  const failed = failedInstanceNames(instances);
+  const existing = instances.filter((i) => lifecycleOf(i) !== 'deleting' && !failed.has(i.metadata.name));
   return (
     pendingCreations === 0 &&
     existing.length === desired &&
@@ -92,6 +98,8 @@ export function computeGroupStatus(input: GroupStatusInput): GroupStatus {
   const desired = group.spec.replicas;
   const existing = input.instances.filter((i) => lifecycleOf(i) !== 'deleting');
   const active = existing.filter((i) => lifecycleOf(i) === 'active');
+  const failed = failedInstanceNames(input.instances);
+  const serving = active.filter((i) => !failed.has(i.metadata.name));
   const leaving = existing.length - active.length;
   const updateRevision = input.revisions?.updateRevision ?? previous.updateRevision;
   const currentRevision = input.revisions?.currentRevision ?? previous.currentRevision;
@@ -129,12 +137,15 @@ export function computeGroupStatus(input: GroupStatusInput): GroupStatus {
     );
   };
 
-  const allReady = ready === desired && active.length === desired && input.pendingCreations === 0;
+  // Failed instances are replaced: the group is Ready when `desired` others are.
+  const readyServing = serving.filter(isInstanceReady).length;
+  const allReady = readyServing === desired && serving.length === desired && input.pendingCreations === 0;
   set(
     conditionTypes.Ready,
     allReady,
     allReady ? groupReasons.AllInstancesReady : groupReasons.NotAllInstancesReady,
-    `${ready} of ${desired} instances ready`,
+    `${readyServing} of ${desired} instances ready` +
+      (failed.size > 0 ? `; failed over: ${[...failed].sort().join(', ')}` : ''),
   );
 
   if (input.blocker) set(conditionTypes.Synced, false, input.blocker.reason, input.blocker.message);
@@ -148,9 +159,10 @@ export function computeGroupStatus(input: GroupStatusInput): GroupStatus {
       `${updated.length} of ${desired} instances at the update revision` +
         (running < updated.length ? `, ${updated.length - running} not running it yet` : '') +
         (leaving > 0 ? `, ${leaving} being removed` : '') +
-        (active.length !== desired ? `, ${active.length} instances` : ''),
+        (serving.length !== desired ? `, ${serving.length} instances` : ''),
     );
   }
+  if (input.failover) set(FAILOVER, input.failover.status === 'True', input.failover.reason, input.failover.message);
 
   const suspended = existing.filter((i) => instanceCondition(i, conditionTypes.Suspended)?.status === 'True').length;
   if (input.suspendCompute) {

@@ -7,39 +7,47 @@
 //   track revisions          ControllerRevisions: create, renumber on rollback, delete beyond the history limit
 //   sync services            headless peer Service + the plugin's Services (server-side apply when they differ)
 //   compute suspended (guard)
-//   validate config          plugin.validateTemplate + instances at the new revision reporting ConfigInvalid
+//   fail over                failover decision (core/failover): mark failed / recovered instances   } side by
+//   validate config          plugin.validateTemplate + instances at the new revision reporting        } side
+//                            ConfigInvalid
 //   check upgrade order      a version change waits for the components this one depends on
-//   roll out                 updater plan -> scale-in guard -> create / update / mark for removal / delete
-//   always: update status    counts, revisions, selector, version, Ready / Synced / Suspended, written once
+//   roll out                 updater plan (failed instances kept as extras) -> scale-in guard ->
+//                            create / update / mark for removal / delete
+//   always: update status    counts, revisions, selector, version, Ready / Synced / Suspended / Failover, once;
+//                            health metrics
 //
 // The group -> instance protocol (what the group writes on instances and reads back) is in docs/plugins.md.
 import type { Cluster } from '../../api/cluster.ts';
 import { conditionTypes } from '../../api/conditions.ts';
+import { failoverAnnotations, failoverSettingsOf } from '../../api/failover.ts';
 import { labelKeys } from '../../api/labels.ts';
 import type { Informer } from '../../cache/informer.ts';
+import { decideFailover, type FailoverDecision } from '../../failover/decision.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { isNotFound } from '../../kube/errors.ts';
 import { type KubeObject, keyOf, kinds, splitKey } from '../../kube/object.ts';
 import { NameReservations } from '../../naming/reservations.ts';
 import type { EventRecorder, EventType } from '../../observability/events.ts';
 import { type Logger, silentLogger } from '../../observability/log.ts';
+import type { GroupHealthObserver } from '../../observability/metrics.ts';
 import type { ComponentContext, GroupObject, InstanceObject } from '../../plugin/contract.ts';
 import type { AnyComponentPlugin } from '../../plugin/registry.ts';
 import { computeRevisions, type RevisionPlan } from '../../revision/revisions.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult, Reconciler } from '../../runtime/reconciler.ts';
-import { getCondition } from '../../tasks/conditions.ts';
+import { formatConditionTime, getCondition } from '../../tasks/conditions.ts';
 import { complete, type TaskResult, wait } from '../../tasks/result.ts';
 import { formatTaskSummary, runTasks, toReconcileResult } from '../../tasks/runner.ts';
 import { persistStatus } from '../../tasks/status.ts';
-import { breakIf, type Task, task, when } from '../../tasks/task.ts';
+import { allOf, breakIf, sequence, type Task, task, when } from '../../tasks/task.ts';
 import type { GroupsOfCluster } from '../cluster-groups.ts';
 import { isDerivative } from '../derivative.ts';
 import { hasFinalizer, withFinalizer } from '../finalizer.ts';
 import { lookup } from '../indexes.ts';
 import { statusMergePatch } from '../status-patch.ts';
+import { FAILOVER, failedInstanceNames, failoverWarnings, toFailoverInstance, unhealthyByReason } from './failover.ts';
 import { computeGroupStatus, type GroupStatus, groupReasons, isRolloutDone, type SyncBlocker } from './group-status.ts';
-import { instanceCondition, lifecycleOf, revisionOf } from './instance-facts.ts';
+import { chosenForRemoval, instanceCondition, lifecycleOf, revisionOf } from './instance-facts.ts';
 import { controllerReference, groupLabels, groupSelector } from './instance-objects.ts';
 import { PendingWrites } from './pending-writes.ts';
 import { type ControllerRevision, recordOf, syncRevisions } from './revision-tracker.ts';
@@ -67,6 +75,8 @@ export interface GroupReconcilerDeps {
   /** Shared by the reconciles of this controller; created when omitted. */
   reservations?: NameReservations<PendingInstance>;
   pendingWrites?: PendingWrites;
+  /** Unhealthy and failed-over instance gauges (core/observability/metrics.ts). */
+  health?: GroupHealthObserver;
 }
 
 interface GroupContext {
@@ -85,6 +95,8 @@ interface GroupContext {
   /** The reconcile got past the guards and acted on this generation of the spec. */
   acted: boolean;
   plan?: RolloutPlan;
+  /** The failover decision of this reconcile (core/failover/decision.ts). */
+  failover?: FailoverDecision;
 }
 
 export class GroupReconciler implements Reconciler {
@@ -144,9 +156,16 @@ export class GroupReconciler implements Reconciler {
           task('track revisions', (ctx) => this.trackRevisions(ctx)),
           task('sync services', (ctx) => this.syncServices(ctx)),
           breakIf('compute suspended', (ctx) => ctx.cluster?.spec.suspendAction?.suspendCompute === true),
-          task('validate config', (ctx) => this.validateConfig(ctx)),
-          task('check upgrade order', (ctx) => this.checkUpgradeOrder(ctx)),
-          task('roll out', (ctx) => this.rollOut(ctx)),
+          // Side by side: a rollout blocked by the config or the upgrade order still has its failover decided
+          // (and the reconcile comes back when a down instance's period runs out).
+          allOf(
+            task('fail over', (ctx) => this.failOver(ctx)),
+            sequence(
+              task('validate config', (ctx) => this.validateConfig(ctx)),
+              task('check upgrade order', (ctx) => this.checkUpgradeOrder(ctx)),
+              task('roll out', (ctx) => this.rollOut(ctx)),
+            ),
+          ),
         ],
       }),
     ];
@@ -164,6 +183,17 @@ export class GroupReconciler implements Reconciler {
               statusMergePatch(ctx.observedStatus, status),
             );
           },
+        }),
+      ),
+      when(
+        (ctx) => ctx.group !== undefined && ctx.acted,
+        task('report health', (ctx) => {
+          this.deps.health?.report(
+            this.groupRef(ctx),
+            unhealthyByReason(ctx.instances),
+            failedInstanceNames(ctx.instances).size,
+          );
+          return complete();
         }),
       ),
     ];
@@ -198,7 +228,12 @@ export class GroupReconciler implements Reconciler {
 
   private forget(ctx: GroupContext): TaskResult {
     this.pendingWrites.forget(`${ctx.namespace}/${ctx.name}/`);
+    this.deps.health?.forget(this.groupRef(ctx));
     return complete();
+  }
+
+  private groupRef(ctx: GroupContext) {
+    return { namespace: ctx.namespace, group: ctx.name, component: this.deps.plugin.name };
   }
 
   private loadRest(ctx: GroupContext): TaskResult {
@@ -409,6 +444,97 @@ export class GroupReconciler implements Reconciler {
     );
   }
 
+  /**
+   * Decides failover (core/failover/decision.ts) and writes its marks: `tikv.org/failed-since` on an instance that
+   * fails over (mode replace) or `tikv.org/recreate-empty` (mode recreateEmpty), and removes the failed mark of
+   * instances that recovered. Nothing is marked while the cache has not shown the group's last writes: a stale
+   * view could mark one instance too many.
+   */
+  private async failOver(ctx: GroupContext): Promise<TaskResult> {
+    const group = ctx.group as GroupObject;
+    const plugin = this.deps.plugin;
+    const componentContext = this.componentContext(ctx);
+    const active = ctx.instances.filter((i) => lifecycleOf(i) === 'active');
+    const now = this.deps.clock.now();
+    const decision = decideFailover({
+      mode: plugin.failover?.mode,
+      settings: failoverSettingsOf(group.spec),
+      nowMs: now,
+      instances: ctx.instances.map(toFailoverInstance),
+      chosenForRemoval: chosenForRemoval(group, ctx.instances),
+      mayFailover: (failing) =>
+        plugin.failover?.mayFailover?.({ ...componentContext, group, instances: active, failing }) ?? { ok: true },
+    });
+    ctx.failover = decision;
+
+    const previous = getCondition(ctx.observedStatus?.conditions, FAILOVER);
+    const condition = decision.condition;
+    if (
+      failoverWarnings.has(condition.reason) &&
+      (previous?.reason !== condition.reason || previous.message !== condition.message)
+    ) {
+      this.deps.events.record(this.regarding(group), 'Warning', condition.reason, 'Failover', condition.message);
+    }
+
+    const scope = this.scope(ctx);
+    const stale = this.pendingWrites.stale(
+      scope,
+      new Map(ctx.instances.map((i) => [i.metadata.name, i.metadata.resourceVersion])),
+    );
+    if (stale.length > 0) {
+      // Decided on a view that lacks the last writes: report, but mark nothing (the rollout waits too).
+      const skipped = decision.fail?.name;
+      delete decision.fail;
+      decision.failed = decision.failed.filter((name) => name !== skipped);
+      decision.unreplaced = decision.unreplaced.filter((name) => name !== skipped);
+      decision.recovered = [];
+      return this.failoverRecheck(decision);
+    }
+    const byName = new Map(ctx.instances.map((i) => [i.metadata.name, i]));
+    const annotate = async (name: string, annotations: Record<string, string | null>) => {
+      const instance = byName.get(name) as InstanceObject;
+      await this.deps.client.mergePatch(plugin.instanceKind.resource, name, ctx.namespace, {
+        metadata: { resourceVersion: instance.metadata.resourceVersion, annotations },
+      });
+      this.pendingWrites.wrote(scope, name, instance.metadata.resourceVersion);
+    };
+    for (const name of decision.recovered) {
+      await annotate(name, { [failoverAnnotations.failedSince]: null });
+      this.deps.events.record(
+        this.regarding(group),
+        'Normal',
+        'FailoverRecovered',
+        'Failover',
+        `${name} is healthy again; the instance one too many leaves through the normal scale-in`,
+      );
+    }
+    if (decision.fail) {
+      const { name, downSinceMs } = decision.fail;
+      const recreate = plugin.failover?.mode === 'recreateEmpty';
+      const key = recreate ? failoverAnnotations.recreateEmpty : failoverAnnotations.failedSince;
+      await annotate(name, { [key]: formatConditionTime(now) });
+      const period = (group.spec.failover as { period?: string } | undefined)?.period ?? '30m';
+      this.deps.events.record(
+        this.regarding(group),
+        'Warning',
+        recreate ? 'RecreatingEmpty' : 'FailingOver',
+        'Failover',
+        `${name} has been down since ${formatConditionTime(downSinceMs)}, longer than ${period}: ` +
+          (recreate
+            ? 'it is removed from the data plane and recreated empty'
+            : 'it is kept and another instance takes its place'),
+      );
+      this.logger.info('failing over', { instance: name, mode: recreate ? 'recreateEmpty' : 'replace' });
+    }
+    return this.failoverRecheck(decision);
+  }
+
+  private failoverRecheck(decision: FailoverDecision): TaskResult {
+    return decision.recheckAfterMs === undefined
+      ? complete()
+      : { kind: 'retry', afterMs: decision.recheckAfterMs, message: decision.condition.message };
+  }
+
   private async rollOut(ctx: GroupContext): Promise<TaskResult> {
     const group = ctx.group as GroupObject;
     const scope = this.scope(ctx);
@@ -433,6 +559,9 @@ export class GroupReconciler implements Reconciler {
         ...instanceLabels(lookup(this.deps.pvcs, 'groupLabel', ctx.name, ctx.namespace)),
         ...(this.deps.plugin.namesInUse?.({ ...componentContext, group }) ?? []),
       ],
+      ...(ctx.failover
+        ? { failover: { failed: ctx.failover.failed, preferForRemoval: ctx.failover.preferForRemoval } }
+        : {}),
     });
     ctx.plan = plan;
     if (plan.refusal) {
@@ -450,6 +579,7 @@ export class GroupReconciler implements Reconciler {
       pendingWrites: this.pendingWrites,
       scope,
       logger: this.logger,
+      unreplaced: ctx.failover?.unreplaced ?? [],
     });
     if (plan.refusal) return wait(plan.refusal);
     const last = plan.actions[plan.actions.length - 1];
@@ -472,6 +602,7 @@ export class GroupReconciler implements Reconciler {
       blocker: ctx.blocker,
       suspendCompute: ctx.cluster?.spec.suspendAction?.suspendCompute === true,
       nowMs: this.deps.clock.now(),
+      failover: ctx.failover?.condition,
     });
   }
 }

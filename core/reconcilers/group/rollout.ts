@@ -8,6 +8,10 @@
 //   scaleIn       mode `offline`: merge-patch spec.offline=true; mode `delete`: delete the CR (UID + version)
 //   cancelRemoval merge-patch spec.offline=false
 //   delete        delete the CR whose removal finished (Offlined=True), with UID + resourceVersion preconditions
+//
+// Failover (`replace` mode): the failed instances stay active and the updater keeps one more instance for each;
+// a new instance created while a failed one has no replacement yet is annotated `tikv.org/replacement-for`.
+import { failoverAnnotations } from '../../api/failover.ts';
 import type { SchedulePolicy, UpdateStrategy } from '../../api/schedule.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { isAlreadyExists, isNotFound } from '../../kube/errors.ts';
@@ -41,6 +45,11 @@ export interface RolloutPlanInput {
   componentContext: ComponentContext;
   /** Names held by instances of any owner, Pods and PVCs (by their instance label). */
   takenNames: Iterable<string>;
+  /**
+   * Failover (`replace` mode): the active failed instances (kept, with one more instance each) and the
+   * replacements to remove first once their failed instance recovered.
+   */
+  failover?: { failed: readonly string[]; preferForRemoval: readonly string[] };
 }
 
 export interface RolloutPlan {
@@ -102,7 +111,10 @@ export function planRollout(input: RolloutPlanInput): RolloutPlan {
     maxSurge: strategy.maxSurge,
     maxUnavailable: strategy.maxUnavailable,
     spread: spreadOf(group),
-    chosenForRemoval: chosenForRemoval(group, input.instances),
+    chosenForRemoval: [
+      ...new Set([...chosenForRemoval(group, input.instances), ...(input.failover?.preferForRemoval ?? [])]),
+    ].sort(),
+    failed: input.failover?.failed ?? [],
     // Names listed for removal are never handed to a new instance while they stay listed.
     takenNames: [...input.takenNames, ...listed],
   });
@@ -145,6 +157,8 @@ export interface ApplyRolloutDeps {
   /** Reservation and pending-write scope of the group (`namespace/name/uid`). */
   scope: string;
   logger: Logger;
+  /** Failed instances without a replacement yet: the next created instances are theirs, in this order. */
+  unreplaced?: readonly string[];
 }
 
 /** Carries the actions out in order; the first failure throws (the reconcile retries with backoff). */
@@ -175,6 +189,7 @@ export async function applyRollout(actions: readonly UpdaterAction[], deps: Appl
     deps.pendingWrites.wrote(deps.scope, instance.metadata.name, instance.metadata.resourceVersion);
   };
 
+  const unreplaced = [...(deps.unreplaced ?? [])];
   for (const action of actions) {
     switch (action.kind) {
       case 'wait':
@@ -183,6 +198,7 @@ export async function applyRollout(actions: readonly UpdaterAction[], deps: Appl
         const pending: PendingInstance = { name: action.name, revision: deps.updateRevision };
         if (action.topology) pending.topology = action.topology;
         deps.reservations.reserve(deps.scope, action.name, pending);
+        const replacing = unreplaced.shift();
         const obj = newInstance({
           group: deps.group,
           groupKind: deps.plugin.groupKind.resource,
@@ -191,9 +207,14 @@ export async function applyRollout(actions: readonly UpdaterAction[], deps: Appl
           name: action.name,
           topology: action.topology,
           revision: deps.updateRevision,
-          pluginAnnotations:
-            deps.plugin.newInstanceAnnotations?.({ ...deps.componentContext, group: deps.group, name: action.name }) ??
-            {},
+          pluginAnnotations: {
+            ...(deps.plugin.newInstanceAnnotations?.({
+              ...deps.componentContext,
+              group: deps.group,
+              name: action.name,
+            }) ?? {}),
+            ...(replacing === undefined ? {} : { [failoverAnnotations.replacementFor]: replacing }),
+          },
         });
         try {
           await deps.client.create(kind, obj);
@@ -202,7 +223,11 @@ export async function applyRollout(actions: readonly UpdaterAction[], deps: Appl
           if (!isAlreadyExists(error)) deps.reservations.release(deps.scope, action.name);
           throw error;
         }
-        deps.logger.info('instance created', { instance: action.name, revision: deps.updateRevision });
+        deps.logger.info('instance created', {
+          instance: action.name,
+          revision: deps.updateRevision,
+          ...(replacing === undefined ? {} : { replacing }),
+        });
         break;
       }
       case 'update': {

@@ -3,6 +3,7 @@
 import { type Cluster, clusterKind } from '../../api/cluster.ts';
 import { labelKeys, MANAGED_BY } from '../../api/labels.ts';
 import type { Informer, InformerEvent } from '../../cache/informer.ts';
+import { isNodeReady, type NodeObject } from '../../failover/nodes.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { keyOf, kinds } from '../../kube/object.ts';
 import type { EventRecorder } from '../../observability/events.ts';
@@ -15,7 +16,7 @@ import type { InformerScope, Manager } from '../../runtime/manager.ts';
 import type { QueueMetrics } from '../../runtime/queue.ts';
 import { groupsOfClusterFrom } from '../cluster-groups.ts';
 import { dataPlaneKeys } from '../data-plane-keys.ts';
-import { addIndexes, lookup } from '../indexes.ts';
+import { addIndexes, indexes, lookup } from '../indexes.ts';
 import type { ConfigMapObject } from './config-map.ts';
 import type { PodObject } from './pod.ts';
 import { InstanceReconciler } from './reconciler.ts';
@@ -39,7 +40,15 @@ export interface InstanceControllerOptions {
   namespace?: string;
   observer?: ControllerObserver;
   queueMetrics?: QueueMetrics;
+  /**
+   * How long a node must be NotReady before a terminating Pod on it is force-deleted (core/failover/lost-node.ts).
+   * Default 5 minutes.
+   */
+  lostNodeGracePeriodMs?: number;
 }
+
+/** Default of `lostNodeGracePeriodMs`: Kubernetes' own default toleration of unreachable nodes. */
+export const DEFAULT_LOST_NODE_GRACE_PERIOD_MS = 5 * 60_000;
 
 /** Builds the controller named after the plugin (`sample`, `tikv`), registers its informers and adds it. */
 export function setupInstanceController(opts: InstanceControllerOptions): Controller {
@@ -58,6 +67,10 @@ export function setupInstanceController(opts: InstanceControllerOptions): Contro
   }
   const groups = groupInformers.get(plugin.name) ?? manager.informer<GroupObject>(plugin.groupKind.resource, ns);
   const pods = manager.informer<PodObject>(kinds.Pod, managed);
+  addIndexes(pods, 'podNode');
+  // Nodes are cluster-scoped and read whole: the operator needs every node's readiness (its Pods' health, and
+  // whether a volume tied to nodes can still be used somewhere).
+  const nodes = manager.informer<NodeObject>(kinds.Node, {});
   const configMaps = manager.informer<ConfigMapObject>(kinds.ConfigMap, managed);
   const pvcs = manager.informer<ClaimObject>(kinds.PersistentVolumeClaim, managed);
   addIndexes(pvcs, 'instanceLabel');
@@ -77,6 +90,8 @@ export function setupInstanceController(opts: InstanceControllerOptions): Contro
     configMaps,
     pvcs,
     pvs,
+    nodes,
+    lostNodeGracePeriodMs: opts.lostNodeGracePeriodMs ?? DEFAULT_LOST_NODE_GRACE_PERIOD_MS,
     groupsOfCluster: groupsOfClusterFrom(groupInformers),
   });
   const controller = new Controller({
@@ -94,7 +109,8 @@ export function setupInstanceController(opts: InstanceControllerOptions): Contro
     .watches(pods, forOwner(owner))
     .watches(configMaps, forOwner(owner))
     .watches(pvcs, forOwner(owner))
-    .watches(clusters, instancesOfCluster(instances));
+    .watches(clusters, instancesOfCluster(instances))
+    .watches(nodes, instancesOnNode(pods, plugin.name));
   if (plugin.dataPlaneSource) controller.watchesSource(dataPlaneKeys(clusters, plugin.dataPlaneSource));
   manager.add(controller);
   return controller;
@@ -111,6 +127,24 @@ export function instancesOfCluster(instances: Informer<InstanceObject>): EventMa
   return (event: InformerEvent<Cluster>) => {
     if (event.type === 'update' && clusterFacts(event.old) === clusterFacts(event.obj)) return [];
     return keys(event.obj);
+  };
+}
+
+/**
+ * Node events -> the instances of this component whose Pods are bound to the node, when what health reads
+ * changed: the node appeared, went, or its readiness flipped (not its heartbeats and other status updates).
+ */
+export function instancesOnNode(pods: Informer<PodObject>, component: string): EventMapper<NodeObject> {
+  return (event: InformerEvent<NodeObject>) => {
+    if (event.type === 'update' && isNodeReady(event.old) === isNodeReady(event.obj)) return [];
+    // Pods of every namespace (the informer's own scope): Nodes are not namespaced.
+    return pods
+      .byIndex(indexes.podNode.name, event.obj.metadata.name)
+      .filter((pod) => pod.metadata.labels?.[labelKeys.component] === component)
+      .flatMap((pod) => {
+        const instance = pod.metadata.labels?.[labelKeys.instance];
+        return instance === undefined ? [] : [`${pod.metadata.namespace}/${instance}`];
+      });
   };
 }
 

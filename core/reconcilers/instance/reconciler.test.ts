@@ -2,6 +2,7 @@
 // reach through admission or timing: a refused shrink, a stale cache, a foreign Pod, a held restart protocol.
 import { beforeEach, describe, expect, test } from 'bun:test';
 import { type Cluster, clusterKind } from '../../api/cluster.ts';
+import type { NodeObject } from '../../failover/nodes.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { KubeApiError } from '../../kube/errors.ts';
 import { type KubeObject, keyOf, kinds, type ResourceKind } from '../../kube/object.ts';
@@ -110,6 +111,7 @@ interface Setup {
   /** Copies the apiserver's objects into the caches (what the watches would do). */
   sync(): void;
   pod(): PodObject | undefined;
+  clock: FakeClock;
 }
 
 function setup(
@@ -133,6 +135,7 @@ function setup(
     configMaps: new FakeInformer<ConfigMapObject>(kinds.ConfigMap),
     pvcs: new FakeInformer<ClaimObject>(kinds.PersistentVolumeClaim),
     pvs: new FakeInformer<PersistentVolumeObject>(kinds.PersistentVolume),
+    nodes: new FakeInformer<NodeObject>(kinds.Node),
   };
   addIndexes(informers.instances, 'cluster', 'groupLabel');
   addIndexes(informers.pvcs, 'instanceLabel');
@@ -142,6 +145,8 @@ function setup(
     [kinds.Pod, informers.pods as unknown as FakeInformer<KubeObject>],
     [kinds.ConfigMap, informers.configMaps as unknown as FakeInformer<KubeObject>],
     [kinds.PersistentVolumeClaim, informers.pvcs as unknown as FakeInformer<KubeObject>],
+    [kinds.PersistentVolume, informers.pvs as unknown as FakeInformer<KubeObject>],
+    [kinds.Node, informers.nodes as unknown as FakeInformer<KubeObject>],
   ];
   const sync = () => {
     for (const [kind, informer] of byKind) {
@@ -155,11 +160,13 @@ function setup(
   const plugin = new SamplePlugin({ dataPlane, gracePeriodSeconds: 7 });
   configure?.(plugin);
   const events: Setup['events'] = [];
+  const clock = new FakeClock();
   const reconciler = new InstanceReconciler({
     plugin,
     client: server as unknown as KubeClient,
     events: { record: (_obj, type, reason, _action, note) => events.push({ type, reason, note }) },
-    clock: new FakeClock(),
+    clock,
+    lostNodeGracePeriodMs: 60_000,
     ...informers,
     groupsOfCluster: () => new Map(),
   });
@@ -171,6 +178,7 @@ function setup(
     reconcile: () => reconciler.reconcile('ns/s-0'),
     sync,
     pod: () => server.objects(kinds.Pod).get('ns/s-0') as PodObject | undefined,
+    clock,
   };
 }
 
@@ -325,5 +333,172 @@ describe('InstanceReconciler', () => {
     await paused.reconcile();
     expect(paused.server.writes).toEqual([]);
     expect(paused.plugin.dataPlaneLoads).toBe(0);
+  });
+});
+
+/** A Node whose Ready condition has `status` since `sinceMs`. */
+function nodeObject(name: string, ready: 'True' | 'Unknown', sinceMs: number): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+    status: {
+      conditions: [
+        { type: 'Ready', status: ready, reason: 'Test', lastTransitionTime: new Date(sinceMs).toISOString() },
+      ],
+    },
+  } as KubeObject;
+}
+
+describe('InstanceReconciler: health', () => {
+  let s: Setup;
+  const member = () => s.dataPlane.member('ns', 's-0');
+  beforeEach(async () => {
+    s = setup(instanceObject({}, { finalizers: ['tikv.org/finalizer'] }));
+    s.server.put(kinds.Node, nodeObject('n1', 'True', s.clock.now() - 3_600_000));
+    await settle(s);
+    const pod = s.pod() as PodObject;
+    pod.spec = { ...pod.spec, nodeName: 'n1' };
+    runPod(s);
+    await settle(s);
+  });
+
+  test('a Ready Pod on a Ready node with its member up is Healthy, without downSince, and stays unwritten', async () => {
+    expect(conditionOf(s, 'Healthy')).toMatchObject({ status: 'True', reason: 'Healthy' });
+    expect(statusOf(s).downSince).toBeUndefined();
+    const before = s.server.writes.length;
+    await s.reconcile();
+    expect(s.server.writes.slice(before)).toEqual([]);
+  });
+
+  test('a member down: DataPlaneDown, downSince once, one Warning; healthy again: Recovered, downSince gone', async () => {
+    s.dataPlane.setDown('ns', 's-0', true);
+    await settle(s);
+    expect(conditionOf(s, 'Healthy')).toMatchObject({ status: 'False', reason: 'DataPlaneDown' });
+    const since = statusOf(s).downSince;
+    expect(since).toBe('2026-01-01T00:00:00Z');
+    expect(s.events.filter((e) => e.reason === 'DataPlaneDown')).toHaveLength(1);
+
+    await s.clock.advance(10_000);
+    await settle(s);
+    expect(statusOf(s).downSince).toBe(since);
+    expect(s.events.filter((e) => e.reason === 'DataPlaneDown')).toHaveLength(1);
+
+    s.dataPlane.setDown('ns', 's-0', false);
+    await settle(s);
+    expect(conditionOf(s, 'Healthy')).toMatchObject({ status: 'True', reason: 'Healthy' });
+    expect(statusOf(s).downSince).toBeUndefined();
+    expect(s.events.at(-1)).toMatchObject({ type: 'Normal', reason: 'Recovered' });
+    expect(member()?.down).toBe(false);
+  });
+
+  test('a node NotReady: NodeNotReady, down since the node went NotReady; the Pod is left alone', async () => {
+    const since = s.clock.now() - 30_000;
+    s.server.put(kinds.Node, nodeObject('n1', 'Unknown', since));
+    s.sync();
+    await settle(s);
+    expect(conditionOf(s, 'Healthy')).toMatchObject({ status: 'False', reason: 'NodeNotReady' });
+    expect(statusOf(s).downSince).toBe(new Date(since).toISOString().replace('.000Z', 'Z'));
+    expect(s.server.deletes).toEqual([]);
+  });
+
+  test('a node the apiserver confirms gone: the Pod is force-deleted with its UID; the PVC stays', async () => {
+    s.server.objects(kinds.Node).delete('n1');
+    s.sync();
+    const uid = s.pod()?.metadata.uid;
+    await s.reconcile();
+    expect(s.server.deletes).toEqual([
+      { kind: 'Pod', name: 's-0', opts: { preconditions: { uid }, gracePeriodSeconds: 0 } },
+    ]);
+    expect(s.events.find((e) => e.reason === 'ForceDeletedPod')?.note).toContain('node n1 no longer exists');
+    expect(s.server.objects(kinds.PersistentVolumeClaim).has('ns/data-s-0')).toBe(true);
+    s.sync();
+    expect(conditionOf(s, 'Healthy')).toMatchObject({ status: 'False', reason: 'NodeGone' });
+  });
+
+  test('a node missing from the cache but known to the apiserver: nothing is deleted', async () => {
+    (s.server.objects(kinds.Node).get('n1') as KubeObject).metadata.labels = { changed: 'yes' };
+    const informerNodes = s.server.objects(kinds.Node);
+    const stored = informerNodes.get('n1') as Obj;
+    informerNodes.delete('n1');
+    s.sync();
+    informerNodes.set('n1', stored);
+    await s.reconcile();
+    expect(s.server.deletes).toEqual([]);
+  });
+
+  test('a Pod terminating on a NotReady node: waits out the grace period, then is force-deleted', async () => {
+    s.server.put(kinds.Node, nodeObject('n1', 'Unknown', s.clock.now() - 20_000));
+    (s.pod() as PodObject).metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    s.sync();
+    expect(await s.reconcile()).toEqual({ requeueAfterMs: 40_000 });
+    expect(s.server.deletes).toEqual([]);
+
+    await s.clock.advance(40_000);
+    await s.reconcile();
+    expect(s.server.deletes).toMatchObject([{ kind: 'Pod', name: 's-0', opts: { gracePeriodSeconds: 0 } }]);
+  });
+});
+
+describe('InstanceReconciler: recreate empty (failover mode recreateEmpty)', () => {
+  let s: Setup;
+  const mark = async () => {
+    await s.server.mergePatch(sampleKind.resource, 's-0', 'ns', {
+      metadata: { annotations: { 'tikv.org/recreate-empty': '2026-01-01T00:00:00Z' } },
+    });
+    s.sync();
+  };
+  beforeEach(async () => {
+    s = setup(instanceObject({}, { finalizers: ['tikv.org/finalizer'] }), {}, (p) => {
+      p.failoverMode = 'recreateEmpty';
+    });
+    await settle(s);
+    runPod(s);
+    await settle(s);
+  });
+
+  test('forgets the member, deletes the Pod, then the PVCs, then clears the mark and downSince', async () => {
+    s.dataPlane.setDown('ns', 's-0', true);
+    await settle(s);
+    expect(statusOf(s).downSince).toBeDefined();
+    await mark();
+
+    await s.reconcile();
+    s.sync();
+    expect(s.plugin.callsOf('s-0')).toContain(sampleSteps.forget);
+    expect(s.dataPlane.member('ns', 's-0')).toBeUndefined();
+    expect(s.server.deletes.map((d) => d.kind)).toEqual(['Pod']);
+
+    // The Pod is gone (what the kubelet confirms): the PVCs go next, then the mark.
+    s.server.objects(kinds.Pod).delete('ns/s-0');
+    s.sync();
+    await s.reconcile();
+    s.sync();
+    expect(s.server.deletes.map((d) => d.kind)).toEqual(['Pod', 'PersistentVolumeClaim']);
+    await s.reconcile();
+    s.sync();
+    const instance = s.server.objects(sampleKind.resource).get('ns/s-0') as unknown as InstanceObject;
+    expect(instance.metadata.annotations?.['tikv.org/recreate-empty']).toBeUndefined();
+    expect(statusOf(s).downSince).toBeUndefined();
+    expect(s.events.map((e) => e.reason)).toContain('RecreatedEmpty');
+
+    // Starts again empty: new PVC, new Pod, and the member joins under a new id.
+    await settle(s);
+    expect(s.server.objects(kinds.PersistentVolumeClaim).has('ns/data-s-0')).toBe(true);
+    runPod(s);
+    await settle(s);
+    expect(s.dataPlane.member('ns', 's-0')?.id).not.toBe('1');
+    expect(conditionOf(s, 'Healthy')).toMatchObject({ status: 'True' });
+  });
+
+  test('a member serving again before it was forgotten is not recreated: the mark goes', async () => {
+    await mark();
+    await s.reconcile();
+    s.sync();
+    expect(s.server.deletes).toEqual([]);
+    expect(s.plugin.callsOf('s-0')).not.toContain(sampleSteps.forget);
+    const instance = s.server.objects(sampleKind.resource).get('ns/s-0') as unknown as InstanceObject;
+    expect(instance.metadata.annotations?.['tikv.org/recreate-empty']).toBeUndefined();
+    expect(s.events.map((e) => e.reason)).toContain('RecreationCancelled');
   });
 });

@@ -10,19 +10,26 @@
 //                         delete pod, delete config map, reclaim volumes, remove finalizer
 //   add finalizer
 //   suspended             (guard) delete pod (volumes and ConfigMap stay)
+//   recreate empty        (guard, `tikv.org/recreate-empty`, failover mode recreateEmpty) failover.forgetSteps,
+//                         delete pod, delete volumes, clear the mark: the next reconcile starts the instance empty
 //   offline lane          scaleIn.steps while spec.offline ('offline' mode), cancelSteps when it is lifted
+//   pod on lost node      force-delete a Pod the dead kubelet of its node will never confirm (failover/lost-node)
 //   config map            plugin.renderConfig; ConfigInvalid stops here and leaves the Pod alone
 //   volumes               one PVC per volume: create, expand in place, refuse shrink; labels Pod -> PVC -> PV
 //   pod                   create / patch labels and annotations in place / recreate:
 //                         restart.before steps, then delete pod for restart (the next reconcile creates it)
 //   restart.after steps   while the Pod runs and no recreation is pending
 //   plugin syncSteps
-//   always: conditions, update status (once, only when it changed)
+//   always: conditions (Healthy included, with events on its transitions), update status (once, if changed)
 import type { Cluster } from '../../api/cluster.ts';
+import { failoverAnnotations } from '../../api/failover.ts';
 import { labelKeys } from '../../api/labels.ts';
 import { configMapName, podName } from '../../api/names.ts';
 import { type VolumeReclaimPolicy, volumeReclaimPolicies } from '../../api/template.ts';
 import type { Informer } from '../../cache/informer.ts';
+import { healthEvent, type InstanceHealth, instanceHealth, nextDownSince } from '../../failover/health.ts';
+import { decidePodOnLostNode } from '../../failover/lost-node.ts';
+import { type NodeObject, nodeHealthOf, podNodeName, strandedVolumes } from '../../failover/nodes.ts';
 import { decideInstanceUpdate, type InstanceUpdateDecision } from '../../instance/restart-decision.ts';
 import { planVolumes } from '../../instance/volume-plan.ts';
 import type { KubeClient } from '../../kube/client.ts';
@@ -35,7 +42,7 @@ import type { GroupObject, InstanceContext, InstanceObject } from '../../plugin/
 import type { AnyComponentPlugin } from '../../plugin/registry.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult, Reconciler } from '../../runtime/reconciler.ts';
-import { type Condition, removeCondition, setCondition } from '../../tasks/conditions.ts';
+import { type Condition, formatConditionTime, removeCondition, setCondition } from '../../tasks/conditions.ts';
 import { complete, retry, type TaskResult, wait } from '../../tasks/result.ts';
 import { formatTaskSummary, runTasks, toReconcileResult } from '../../tasks/runner.ts';
 import { persistStatus } from '../../tasks/status.ts';
@@ -52,7 +59,15 @@ import {
 } from './conditions.ts';
 import { type ConfigMapObject, configHash, configMapPatch, desiredConfigMap } from './config-map.ts';
 import { instanceOwnerReference, isOwnedBy } from './identity.ts';
-import { type DesiredPod, desiredPod, isPodRunning, type PodAction, type PodObject, podAction } from './pod.ts';
+import {
+  type DesiredPod,
+  desiredPod,
+  isPodReady,
+  isPodRunning,
+  type PodAction,
+  type PodObject,
+  podAction,
+} from './pod.ts';
 import { instanceStatus } from './status.ts';
 import { appliedTemplate } from './template.ts';
 import {
@@ -84,8 +99,15 @@ export interface InstanceReconcilerDeps {
   pvcs: Informer<ClaimObject>;
   /** PersistentVolumes labelled managed-by (an unlabelled PV is read from the apiserver once, then labelled). */
   pvs: Informer<PersistentVolumeObject>;
+  /** Every Node: the health of the node an instance's Pod is bound to, and where its volumes can go. */
+  nodes: Informer<NodeObject>;
+  /** How long a node must be NotReady before a terminating Pod on it is force-deleted. Default 5 minutes. */
+  lostNodeGracePeriodMs?: number;
   groupsOfCluster: GroupsOfCluster;
 }
+
+/** Condition type of an instance's health (core/failover/health.ts). */
+export const HEALTHY_CONDITION = 'Healthy';
 
 /** Template fields that change in place besides core/instance's defaults and the plugin's reloadable ones. */
 const coreReloadableFields = ['spec.configUpdateStrategy', 'spec.volumeReclaimPolicy'];
@@ -118,6 +140,10 @@ export interface InstanceReconcileContext extends InstanceContext<unknown> {
   /** The plugin's data-plane view was loaded (health can be asked). */
   dataPlaneLoaded: boolean;
   health?: { healthy: boolean; reason: string };
+  /** The instance was just recreated empty (failover): it starts with no `downSince`. */
+  recreatedEmpty: boolean;
+  /** `status.downSince` to write: a time, or undefined to remove it (computed with the conditions). */
+  downSince?: string | undefined;
 }
 
 export class InstanceReconciler implements Reconciler {
@@ -159,6 +185,7 @@ export class InstanceReconciler implements Reconciler {
         cleanup: [
           // Deleting the whole Cluster skips every protocol: there is no data plane left to be careful with.
           when((ctx) => ctx.clusterState === 'ok', this.scaleInOnDeletion()),
+          task('pod on lost node', (ctx) => this.podOnLostNode(ctx)),
           task('delete pod', (ctx) => this.deletePod(ctx)),
           task('delete config map', (ctx) => this.deleteConfigMap(ctx)),
           task('reclaim volumes', (ctx) => this.reclaimVolumes(ctx)),
@@ -171,11 +198,20 @@ export class InstanceReconciler implements Reconciler {
           breakIf(
             'suspended',
             (ctx) => ctx.suspended,
-            task('delete pod', (ctx) => this.deletePod(ctx)),
+            sequence(
+              task('pod on lost node', (ctx) => this.podOnLostNode(ctx)),
+              task('delete pod', (ctx) => this.deletePod(ctx)),
+            ),
+          ),
+          breakIf(
+            'recreate empty',
+            (ctx) => ctx.instance.metadata.annotations?.[failoverAnnotations.recreateEmpty] !== undefined,
+            this.recreateEmpty(),
           ),
           allOf(
             this.offlineLane(),
             sequence(
+              task('pod on lost node', (ctx) => this.podOnLostNode(ctx)),
               task('config map', (ctx) => this.syncConfigMap(ctx)),
               task('volumes', (ctx) => this.syncVolumes(ctx)),
               task('pod', (ctx) => this.syncPod(ctx)),
@@ -261,6 +297,7 @@ export class InstanceReconciler implements Reconciler {
       offline: 'keep',
       podUpToDate: false,
       dataPlaneLoaded: false,
+      recreatedEmpty: false,
       setCondition: (type, status, reason, message) => {
         ctx.conditions = setCondition(
           ctx.conditions,
@@ -342,6 +379,135 @@ export class InstanceReconciler implements Reconciler {
         ),
       ),
     );
+  }
+
+  // ---- failed nodes and failover ------------------------------------------------------------------------
+
+  /**
+   * A Pod on a node that is gone, or terminating on a node NotReady for longer than the grace period, is
+   * force-deleted (grace 0): no kubelet will ever confirm its end (core/failover/lost-node.ts). Its PVCs stay.
+   */
+  private async podOnLostNode(ctx: InstanceReconcileContext): Promise<TaskResult> {
+    const pod = podOf(ctx);
+    if (!pod || !ctx.podOwned) return complete();
+    const nodeName = podNodeName(pod);
+    if (nodeName === undefined) return complete();
+    const now = this.deps.clock.now();
+    const node = nodeHealthOf(pod, this.deps.nodes.get(nodeName), now);
+    const action = decidePodOnLostNode({
+      node,
+      podTerminating: pod.metadata.deletionTimestamp !== undefined,
+      nowMs: now,
+      gracePeriodMs: this.deps.lostNodeGracePeriodMs ?? 5 * 60_000,
+    });
+    if (action.kind === 'none') return complete();
+    if (action.kind === 'recheck') {
+      return retry(action.afterMs, `the Pod is terminating on node ${nodeName}, which is not Ready`);
+    }
+    // The cache may simply not have seen a new Node yet: a missing Node is confirmed with the apiserver first.
+    if (node.kind === 'gone' && !(await this.nodeIsGone(nodeName))) {
+      return wait(`node ${nodeName} is not cached yet`);
+    }
+    try {
+      await this.deps.client.delete(kinds.Pod, pod.metadata.name, ctx.namespace, {
+        preconditions: { uid: pod.metadata.uid ?? '' },
+        gracePeriodSeconds: 0,
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    this.event(
+      ctx,
+      'Warning',
+      'ForceDeletedPod',
+      'DeletePod',
+      `force-deleted the Pod (grace period 0): ${action.reason}; its volumes are kept`,
+    );
+    return wait('the Pod on a lost node was force-deleted');
+  }
+
+  private async nodeIsGone(name: string): Promise<boolean> {
+    try {
+      await this.deps.client.get(kinds.Node, name);
+      return false;
+    } catch (error) {
+      if (isNotFound(error)) return true;
+      throw error;
+    }
+  }
+
+  /**
+   * Failover mode `recreateEmpty` (the group marked the instance `tikv.org/recreate-empty`): the plugin makes
+   * the data plane forget the member, then the Pod and the PVCs go, then the mark; the next reconcile creates
+   * everything anew and the member joins again empty. A member the data plane reports up again before it was
+   * forgotten is left alone (the mark goes).
+   */
+  private recreateEmpty(): Task<InstanceReconcileContext> {
+    // Read at run time, like the scale-in mode: a plugin may declare its failover from its configuration.
+    const forget: Task<InstanceReconcileContext> = {
+      name: 'forget member',
+      run: (ctx, scope) =>
+        sequence(...((this.plugin.failover?.forgetSteps ?? []) as Task<InstanceReconcileContext>[])).run(ctx, scope),
+    };
+    return sequence(
+      task('serving again', (ctx) => this.cancelRecreationIfServing(ctx)),
+      forget,
+      task('pod on lost node', (ctx) => this.podOnLostNode(ctx)),
+      task('delete pod', (ctx) => this.deletePod(ctx)),
+      task('delete volumes', (ctx) => this.deleteVolumesForRecreation(ctx)),
+      task('clear recreate mark', (ctx) => this.clearRecreateMark(ctx, true)),
+    );
+  }
+
+  private async cancelRecreationIfServing(ctx: InstanceReconcileContext): Promise<TaskResult> {
+    const state = ctx.dataPlaneLoaded ? this.plugin.dataPlaneState?.(ctx) : undefined;
+    if (state?.state !== 'up' || !isPodReady(podOf(ctx))) return complete();
+    await this.clearRecreateMark(ctx, false);
+    this.event(ctx, 'Normal', 'RecreationCancelled', 'Recreate', `not recreated: ${state.message}`);
+    return wait('the member serves again; not recreated');
+  }
+
+  /** Deletes the instance's own PVCs whatever the reclaim policy, and waits until they are gone. */
+  private async deleteVolumesForRecreation(ctx: InstanceReconcileContext): Promise<TaskResult> {
+    const uid = ctx.instance.metadata.uid ?? '';
+    const owned = ctx.pvcs.filter((pvc) => (pvc.metadata.ownerReferences ?? []).some((r) => r.uid === uid));
+    for (const pvc of owned) {
+      if (pvc.metadata.deletionTimestamp !== undefined) continue;
+      try {
+        await this.deps.client.delete(kinds.PersistentVolumeClaim, pvc.metadata.name, ctx.namespace, {
+          preconditions: { uid: pvc.metadata.uid ?? '' },
+        });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    if (owned.length === 0) return complete();
+    return wait(`waiting for ${owned.map((p) => p.metadata.name).join(', ')} to be deleted`);
+  }
+
+  private async clearRecreateMark(ctx: InstanceReconcileContext, recreated: boolean): Promise<TaskResult> {
+    const updated = await this.deps.client.mergePatch<InstanceObject>(
+      this.plugin.instanceKind.resource,
+      ctx.name,
+      ctx.namespace,
+      {
+        metadata: {
+          resourceVersion: ctx.instance.metadata.resourceVersion,
+          annotations: { [failoverAnnotations.recreateEmpty]: null },
+        },
+      },
+    );
+    ctx.instance = { ...updated, status: ctx.instance.status };
+    if (!recreated) return complete();
+    ctx.recreatedEmpty = true;
+    this.event(
+      ctx,
+      'Normal',
+      'RecreatedEmpty',
+      'Recreate',
+      'the data plane forgot the member and its Pod and volumes were deleted: it starts again empty',
+    );
+    return wait('starting again empty');
   }
 
   private async deletePod(ctx: InstanceReconcileContext): Promise<TaskResult> {
@@ -686,11 +852,65 @@ export class InstanceReconciler implements Reconciler {
     const offlined = offlinedCondition(this.plugin.scaleIn.mode === 'offline' ? ctx.offline : 'none', generation);
     if (offlined === 'remove') ctx.conditions = removeCondition(ctx.conditions, 'Offlined');
     else if (offlined !== 'keep') ctx.conditions = setCondition(ctx.conditions, offlined, now);
+    this.healthCondition(ctx, pod, now);
     return complete();
   }
 
+  /** The Healthy condition, `status.downSince`, and an event when the health changed in a way that matters. */
+  private healthCondition(ctx: InstanceReconcileContext, pod: PodObject | undefined, now: number): void {
+    const nodeName = podNodeName(pod);
+    const health: InstanceHealth = instanceHealth({
+      suspended: ctx.suspended,
+      pod: pod && {
+        running: isPodRunning(pod),
+        ready: isPodReady(pod),
+        terminating: pod.metadata.deletionTimestamp !== undefined,
+        phase: pod.status?.phase ?? 'Pending',
+      },
+      node: nodeHealthOf(pod, nodeName === undefined ? undefined : this.deps.nodes.get(nodeName), now),
+      strandedVolumes: this.strandedVolumes(ctx),
+      dataPlane: ctx.dataPlaneLoaded ? this.plugin.dataPlaneState?.(ctx) : undefined,
+      serving: ctx.health,
+    });
+    const previous = (ctx.statusBefore?.conditions as Condition[] | undefined)?.find(
+      (c) => c.type === HEALTHY_CONDITION,
+    );
+    const before = Date.parse(String(ctx.statusBefore?.downSince ?? ''));
+    const previousDownSince = Number.isNaN(before) ? undefined : before;
+    const downSince = ctx.recreatedEmpty ? undefined : nextDownSince(previousDownSince, health, now);
+    ctx.downSince = downSince === undefined ? undefined : formatConditionTime(downSince);
+    ctx.conditions = setCondition(
+      ctx.conditions,
+      {
+        type: HEALTHY_CONDITION,
+        status: health.status,
+        reason: health.reason,
+        message: health.message,
+        ...(ctx.instance.metadata.generation === undefined
+          ? {}
+          : { observedGeneration: ctx.instance.metadata.generation }),
+      },
+      now,
+    );
+    const event = ctx.recreatedEmpty ? undefined : healthEvent(previous, health, previousDownSince !== undefined);
+    if (event) this.event(ctx, event.type, event.reason, 'CheckHealth', event.note);
+  }
+
+  /** The instance's bound volumes that no Ready node can use (local volumes of a lost node). */
+  private strandedVolumes(ctx: InstanceReconcileContext): string[] {
+    const pvs = ctx.pvcs.flatMap((pvc) => {
+      const pv = pvc.spec?.volumeName ? this.deps.pvs.get(pvc.spec.volumeName) : undefined;
+      return pv ? [pv] : [];
+    });
+    if (pvs.length === 0) return [];
+    return strandedVolumes(pvs, this.deps.nodes.list()).map((name) => {
+      const pvc = ctx.pvcs.find((c) => c.spec?.volumeName === name);
+      return pvc?.metadata.name ?? name;
+    });
+  }
+
   private status(ctx: InstanceReconcileContext): Record<string, unknown> {
-    return instanceStatus({
+    const status = instanceStatus({
       before: ctx.statusBefore,
       statusPatch: ctx.statusPatch,
       conditions: ctx.conditions,
@@ -698,6 +918,8 @@ export class InstanceReconciler implements Reconciler {
       revision: ctx.instance.metadata.labels?.[labelKeys.instanceRevisionHash],
       pod: ctx.podOwned ? podOf(ctx) : undefined,
     });
+    status.downSince = ctx.downSince;
+    return status;
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ export interface SampleMember {
   state: SampleMemberState;
   /** Drained before a restart; undrained after it. */
   drained: boolean;
+  /** Failed as far as the data plane can tell (a test's stand-in for a TiKV store Down); see `setDown`. */
+  down: boolean;
 }
 
 type Listener = (instanceNames: readonly string[]) => void;
@@ -45,7 +47,7 @@ export class SampleDataPlane implements DataPlaneSource {
     const key = memberKey(namespace, instance);
     let member = this.members.get(key);
     if (!member) {
-      member = { name: instance, id: String(this.nextId++), state: 'Up', drained: false };
+      member = { name: instance, id: String(this.nextId++), state: 'Up', drained: false, down: false };
       this.members.set(key, member);
       this.clusters.set(key, clusterKey(namespace, cluster));
       this.notify(key);
@@ -66,6 +68,11 @@ export class SampleDataPlane implements DataPlaneSource {
   /** Removing -> Up (a removal that has finished cannot be cancelled). */
   cancelRemoval(namespace: string, instance: string): void {
     this.update(namespace, instance, (m) => (m.state === 'Removing' ? { ...m, state: 'Up' } : m));
+  }
+
+  /** Marks the member failed (true) or recovered (false): what a test does to simulate a data-plane failure. */
+  setDown(namespace: string, instance: string, down: boolean): void {
+    this.update(namespace, instance, (m) => (m.down === down ? m : { ...m, down }));
   }
 
   setDrained(namespace: string, instance: string, drained: boolean): void {

@@ -7,6 +7,8 @@ import { resolveImage } from '../../api/template.ts';
 import type {
   ComponentContext,
   ComponentPlugin,
+  DataPlaneState,
+  FailoverProtocol,
   GroupObject,
   InstanceContext,
   RenderedConfig,
@@ -60,6 +62,8 @@ export const sampleSteps = {
   join: 'join member',
   /** syncSteps[1]: member id and state into the instance status. */
   report: 'report member',
+  /** failover.forgetSteps (mode recreateEmpty): the data plane forgets the member. */
+  forget: 'forget member',
 } as const;
 export type SampleStepName = (typeof sampleSteps)[keyof typeof sampleSteps];
 
@@ -69,6 +73,8 @@ export interface SamplePluginOptions {
   scaleInMode?: 'offline' | 'delete';
   /** Grace period of every Pod deletion; default 1 s (kwok honours it; tests want it short). */
   gracePeriodSeconds?: number;
+  /** Failover support: none by default (like a plugin that does not declare `failover`). */
+  failoverMode?: 'replace' | 'recreateEmpty';
 }
 
 /** The main container's port. */
@@ -93,6 +99,12 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
   gracePeriodSeconds: number;
   /** When set, `scaleIn.mayRemove` refuses with this reason. */
   removalRefusal: string | undefined;
+  /** Which failover protocol the plugin declares (undefined: none); tests may switch it. */
+  failoverMode: 'replace' | 'recreateEmpty' | undefined;
+  /** When set, `failover.mayFailover` refuses with this reason (a test's stand-in for "PD has no quorum"). */
+  failoverRefusal: string | undefined;
+  /** Every instance `failover.mayFailover` was asked about, in order. */
+  readonly failoverQuestions: string[] = [];
   /** Every step that acted, in order. */
   readonly calls: SampleCall[] = [];
   /** How often `loadDataPlane` ran: once per reconcile that got that far (tests count reconciles with it). */
@@ -107,6 +119,7 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
     this.dataPlane = opts.dataPlane;
     this.dataPlaneSource = opts.dataPlane;
     this.scaleInMode = opts.scaleInMode ?? 'delete';
+    this.failoverMode = opts.failoverMode;
     this.gracePeriodSeconds = opts.gracePeriodSeconds ?? 1;
     const self = this;
     this.restart = {
@@ -138,6 +151,30 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
         return complete();
       }),
     ];
+  }
+
+  /**
+   * `replace`: no extra steps; `recreateEmpty`: `forget member` removes the member from the data plane, so the
+   * instance joins again as a new member (new id) under its old name. `mayFailover` refuses with
+   * `failoverRefusal` when a test sets it.
+   */
+  get failover(): FailoverProtocol<SampleView> | undefined {
+    const mode = this.failoverMode;
+    if (mode === undefined) return undefined;
+    return {
+      mode,
+      mayFailover: (ctx) => {
+        this.failoverQuestions.push(ctx.failing);
+        return this.failoverRefusal === undefined ? { ok: true } : { ok: false, reason: this.failoverRefusal };
+      },
+      forgetSteps: [
+        this.step(sampleSteps.forget, (ctx, m) => {
+          if (!m) return false;
+          this.dataPlane.forget(namespaceOf(ctx), m.name);
+          return true;
+        }),
+      ],
+    };
   }
 
   /**
@@ -227,8 +264,17 @@ export class SamplePlugin implements ComponentPlugin<SampleView> {
   health(ctx: SampleContext): { healthy: boolean; reason: string } {
     const member = this.memberOf(ctx);
     if (!member) return { healthy: false, reason: 'the member has not joined yet' };
+    if (member.down) return { healthy: false, reason: 'the member is down' };
     if (member.state !== 'Up') return { healthy: false, reason: `the member is ${member.state}` };
     return { healthy: true, reason: 'the member is Up' };
+  }
+
+  /** Down when a test marked the member down; disconnected before it joined; up otherwise (also while removed). */
+  dataPlaneState(ctx: SampleContext): DataPlaneState {
+    const member = this.memberOf(ctx);
+    if (!member) return { state: 'disconnected', message: 'the member has not joined' };
+    if (member.down) return { state: 'down', message: `member ${member.id} is down` };
+    return { state: 'up', message: `member ${member.id} is ${member.state}` };
   }
 
   private memberOf(ctx: SampleContext): SampleMember | undefined {
