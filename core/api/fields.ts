@@ -73,15 +73,17 @@ export function stringMap(description: string) {
 }
 
 /** A string map whose keys may not use the operator's `tikv.org/` prefix. */
-export function userMetadataMap(description: string, what: string) {
+export function userMetadataMap(description: string, what: string, allowed: readonly string[] = []) {
+  const exempt = allowed.map((k) => ` || k == ${celString(k)}`).join('');
+  const except = allowed.length > 0 ? ` (except ${allowed.join(', ')})` : '';
   return v.pipe(
     v.record(v.string(), v.string()),
     v.maxEntries(64),
     v.description(description),
     rules<Record<string, string>>({
-      cel: `self.all(k, !k.startsWith(${celString(LABEL_PREFIX)}))`,
-      message: `${what} must not use the ${LABEL_PREFIX} prefix: the operator owns those keys`,
-      check: (self) => !Object.keys(self).some(isReservedKey),
+      cel: `self.all(k, !k.startsWith(${celString(LABEL_PREFIX)})${exempt})`,
+      message: `${what} must not use the ${LABEL_PREFIX} prefix${except}: the operator owns those keys`,
+      check: (self) => !Object.keys(self).some((k) => isReservedKey(k) && !allowed.includes(k)),
     }),
   );
 }

@@ -98,6 +98,23 @@ describe('group validation', () => {
     expect(issues(obj)).toContain(issue);
   });
 
+  test('accepts tikv.org/restartedAt in template annotations (the rolling-restart trigger), and no other tikv.org/ key', () => {
+    const withAnnotations = (annotations: Record<string, string>) =>
+      widgetGroup({
+        template: {
+          metadata: { annotations },
+          spec: { version: 'v1.0.0', volumes: [{ name: 'data', storage: '1Gi' }] },
+        },
+      });
+    expect(issues(withAnnotations({ 'tikv.org/restartedAt': '2026-11-21T00:00:00Z' }))).toBe('');
+    expect(issues(withAnnotations({ 'tikv.org/priority': '0' }))).toContain(
+      'spec.template.metadata.annotations: annotations must not use the tikv.org/ prefix (except tikv.org/restartedAt): the operator owns those keys',
+    );
+    expect(celRulesAt(kind, 'spec.template.metadata.annotations')).toEqual([
+      "self.all(k, !k.startsWith('tikv.org/') || k == 'tikv.org/restartedAt')",
+    ]);
+  });
+
   test('rejects a group name that leaves no room for `<group>-<ordinal>` instance names', () => {
     const name = `w${'x'.repeat(MAX_GROUP_NAME_LENGTH)}`;
     expect(issues(widgetGroup({}, name))).toContain(

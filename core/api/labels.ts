@@ -33,7 +33,15 @@ export const annotationKeys = {
    * rolling updates. Instances without it come after every instance that has it.
    */
   priority: 'tikv.org/priority',
+  /**
+   * On a group's template, set by users: changing its value (by convention a timestamp) restarts every instance,
+   * one at a time, like `kubectl rollout restart`. The only `tikv.org/` key users may set in template metadata.
+   */
+  restartedAt: 'tikv.org/restartedAt',
 } as const;
+
+/** `tikv.org/` annotation keys users may set in template metadata. */
+export const userSettableAnnotations: readonly string[] = [annotationKeys.restartedAt];
 
 /** Finalizer on every object whose deletion needs cleanup by the operator (instances, groups, clusters). */
 export const FINALIZER = 'tikv.org/finalizer';

@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { compareQuantities, isQuantity } from '../kube/quantity.ts';
 import { configField } from './config.ts';
 import { dnsLabel, freeForm, listMap, quantity, quantityString, semverVersion, userMetadataMap } from './fields.ts';
+import { annotationKeys, userSettableAnnotations } from './labels.ts';
 import { MAX_VOLUME_NAME_LENGTH } from './names.ts';
 import { type Rule, rules, withRules } from './rules.ts';
 
@@ -121,7 +122,13 @@ export type Resources = v.InferOutput<typeof resourcesSchema>;
 
 export const objectMetadataSchema = v.object({
   labels: v.optional(userMetadataMap('Labels to add.', 'labels')),
-  annotations: v.optional(userMetadataMap('Annotations to add.', 'annotations')),
+  annotations: v.optional(
+    userMetadataMap(
+      `Annotations to add. Changing \`${annotationKeys.restartedAt}\` (for example to the current time) restarts every instance, one at a time.`,
+      'annotations',
+      userSettableAnnotations,
+    ),
+  ),
 });
 export type ObjectMetadataOverlay = v.InferOutput<typeof objectMetadataSchema>;
 

@@ -6,6 +6,7 @@
 // The compared template is what the instance reconciler records: `{ metadata: { labels, annotations }, spec }`,
 // with the instance template's spec (version, image, config, resources, volumes, overlay, updateStrategy, ...).
 
+import { annotationKeys } from '../api/labels.ts';
 import { changeMatches, diffTemplates, type TemplateChange } from './template-diff.ts';
 
 /** How a config change reaches the component: by restarting it, or by the component reloading its file. */
@@ -21,7 +22,7 @@ export interface InstanceUpdateRules {
 }
 
 /** The annotation users set (to a timestamp) on the group template to restart every instance, one by one. */
-export const restartedAtAnnotation = 'tikv.org/restartedAt';
+export const restartedAtAnnotation = annotationKeys.restartedAt;
 
 /**
  * The core's rules: labels, annotations, volume size and classes (PVC changes, applied to the PVCs), the Pod
