@@ -80,28 +80,30 @@ export async function applyManifests(cp: ControlPlane, objects: readonly KubeObj
   }
 }
 
-/** The state of the latest store PD has known at `address` (Tombstone ones included), or undefined. */
-export function storeStateAt(model: PdClusterModel, address: string): string | undefined {
+/** The latest store PD has known at `address` (Tombstone ones included), or undefined. */
+function storeAt(model: PdClusterModel, address: string) {
   const stores = model.stores().filter((s) => s.address === address);
-  return stores[stores.length - 1]?.state;
+  return stores[stores.length - 1];
 }
 
 interface WatchedObject extends KubeObject {
   metadata: KubeObject['metadata'] & { deletionTimestamp?: string };
 }
 
-/** A TiKV Pod or PVC seen going, with the state PD showed for its store at that moment. */
+/** A TiKV Pod or PVC seen going, with what PD showed for its store at that moment. */
 export interface RemovalSighting {
   kind: 'Pod' | 'PersistentVolumeClaim';
   name: string;
   instance: string;
   storeState: string | undefined;
+  /** Leaders PD counted on the store (a restart must have evicted them all). */
+  leaders: number | undefined;
 }
 
 /**
- * Watches the TiKV Pods and PVCs of a namespace; the first time one is seen terminating or deleted, records the
- * state PD's simulator shows for the store at its instance's address. Invariant 1 says it must be Tombstone for
- * every instance that was removed (a restart deletes Pods of stores that stay Up: filter by instance).
+ * Watches the TiKV Pods and PVCs of a namespace; the first time one is seen terminating or deleted, records what
+ * PD's simulator shows for the store at its instance's address. Invariant 1: the store of a removed instance is
+ * Tombstone by then. Invariant 4: the store of a restarted instance leads nothing by then.
  */
 export class RemovalRecorder {
   readonly sightings: RemovalSighting[] = [];
@@ -154,11 +156,14 @@ export class RemovalRecorder {
     if (this.seen.has(key)) return;
     this.seen.add(key);
     const instance = obj.metadata.labels?.['tikv.org/instance'] ?? '';
+    const model = this.model();
+    const store = storeAt(model, this.addressOf(instance));
     this.sightings.push({
       kind,
       name: obj.metadata.name,
       instance,
-      storeState: storeStateAt(this.model(), this.addressOf(instance)),
+      storeState: store?.state,
+      leaders: store ? model.storeStatus(store.id).leaderCount : undefined,
     });
   }
 }

@@ -35,3 +35,19 @@ test.each([
 ])('%s', (_what, view, healthy, reason) => {
   expect(storeHealth(view)).toEqual({ healthy, reason });
 });
+
+test('while PD has not been read (an operator that just started), the last verdict stands', () => {
+  const unread = viewOf(storeView(), [], { synced: false });
+  expect(storeHealth(unread, { healthy: true, reason: 'store 1 is Up' })).toEqual({
+    healthy: true,
+    reason: 'store 1 is Up',
+  });
+  expect(storeHealth(unread, { healthy: false, reason: 'store 1 is Down' })).toEqual({
+    healthy: false,
+    reason: 'store 1 is Down',
+  });
+  // Once PD answers, PD decides.
+  expect(
+    storeHealth(viewOf(storeView({ stateName: 'Down' })), { healthy: true, reason: 'store 1 is Up' }).healthy,
+  ).toBe(false);
+});

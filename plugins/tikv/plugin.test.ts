@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import type { Cluster } from '../../core/api/cluster.ts';
 import type { GroupObject } from '../../core/plugin/contract.ts';
 import { PluginRegistry } from '../../core/plugin/registry.ts';
+import type { Condition } from '../../core/tasks/conditions.ts';
 import { until } from '../pd/client/testing.ts';
 import { storeAddress, tickUntilSettled } from '../pd/simulator/model/testing.ts';
 import { type TikvHarness, tikvHarness } from './testing.ts';
@@ -70,6 +71,34 @@ describe('TiKV plugin', () => {
     expect(ctx.dataPlane.store?.id).toBe(id);
     expect(h.plugin.health(ctx)).toEqual({ healthy: true, reason: `store ${id} is Up` });
     expect(h.plugin.health(h.context(7))).toMatchObject({ healthy: false });
+  });
+
+  test("an operator that has not read PD yet keeps the instance's last health verdict", async () => {
+    h = await tikvHarness({ stores: 1 });
+    const ready: Condition = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Ready',
+      message: 'store 1 is Up',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    };
+    const unread = (conditions: Condition[]) => {
+      const ctx = h.context(0, { conditions });
+      ctx.dataPlane = { ...ctx.dataPlane, synced: false };
+      return ctx;
+    };
+    expect(h.plugin.health(unread([ready]))).toEqual({ healthy: true, reason: 'store 1 is Up' });
+    // A Pod that was not ready says nothing about the store: no verdict to keep.
+    const podNotReady: Condition = {
+      ...ready,
+      status: 'False',
+      reason: 'PodNotReady',
+      message: 'the Pod is not ready',
+    };
+    expect(h.plugin.health(unread([podNotReady]))).toEqual({
+      healthy: false,
+      reason: "PD's stores have not been read yet",
+    });
   });
 
   test('report store: the store id and node state go into the status', async () => {

@@ -39,10 +39,10 @@ import {
   TIKV_CLIENT_PORT,
   TIKV_STATUS_PORT,
 } from './config.ts';
-import { storeHealth } from './health.ts';
+import { type HealthVerdict, storeHealth } from './health.ts';
 import { PdAccess } from './pd-access.ts';
 import { renderTikvPod } from './pod.ts';
-import type { TikvContext } from './protocols/context.ts';
+import { storedCondition, type TikvContext } from './protocols/context.ts';
 import { tikvRestartProtocol } from './protocols/restart.ts';
 import { tikvScaleInProtocol } from './protocols/scale-in.ts';
 import { desiredStoreLabels, storeLabelChanges } from './store-labels.ts';
@@ -144,7 +144,7 @@ export function createTikvPlugin(opts: TikvPluginOptions): ComponentPlugin<TikvV
       return tikvView(pd.snapshot(ctx.cluster), pdUrl, address);
     },
 
-    health: (ctx: TikvContext) => storeHealth(ctx.dataPlane),
+    health: (ctx: TikvContext) => storeHealth(ctx.dataPlane, lastHealth(ctx)),
 
     syncSteps: [reportStore(), syncStoreLabels(pd)],
     restart: tikvRestartProtocol(pd, {
@@ -156,6 +156,18 @@ export function createTikvPlugin(opts: TikvPluginOptions): ComponentPlugin<TikvV
       ...new Set(changes.stores.flatMap((address) => instanceOfStoreAddress(address) ?? [])),
     ]),
   };
+}
+
+/**
+ * The health verdict the Ready condition records, when health decided it: True, or False for InstanceNotHealthy.
+ * (False for a Pod that was not ready says nothing about the store.)
+ */
+function lastHealth(ctx: TikvContext): HealthVerdict | undefined {
+  const ready = storedCondition(ctx, 'Ready');
+  if (ready?.status === 'True') return { healthy: true, reason: ready.message };
+  if (ready?.status === 'False' && ready.reason === 'InstanceNotHealthy')
+    return { healthy: false, reason: ready.message };
+  return undefined;
 }
 
 /** `report store`: the store's id and node state into the instance status (kubectl get tikv shows them). */
