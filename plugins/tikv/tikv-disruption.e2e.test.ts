@@ -61,9 +61,6 @@ async function upgrade(c: Awaited<ReturnType<typeof basicCluster>>, version: str
     for (const name of STORES) expect(pods.uids.get(name)?.size).toBeGreaterThanOrEqual(2);
     // Every store led nothing when its Pod went, and was still a store (a restart, not a removal).
     const restarts = sightings.of(STORES).filter((s) => s.kind === 'Pod');
-    console.log(
-      JSON.stringify({ restarts, uids: [...pods.uids].map(([k, v]) => [k, v.size]), v: safetyViolations(sim, c.ns) }),
-    );
     expect(restarts.length).toBeGreaterThanOrEqual(3);
     for (const s of restarts)
       expect({ pod: s.name, leaders: s.leaders, state: s.storeState }).toEqual({
