@@ -232,6 +232,14 @@ describe('decideFailover (replace)', () => {
     ).toBeUndefined();
   });
 
+  test('a refusal is asked again after the period, at most 30 s later', () => {
+    const refuse = () => ({ ok: false as const, reason: 'PD has no quorum' });
+    const instances = [kv(0), kv(1, down(60)), kv(2)];
+    expect(decideFailover(input({ instances, mayFailover: refuse })).recheckAfterMs).toBe(30_000);
+    const short = { enabled: true, periodMs: 3000, maxFailovers: 3 };
+    expect(decideFailover(input({ settings: short, instances, mayFailover: refuse })).recheckAfterMs).toBe(3000);
+  });
+
   test('the refusal names the instance and the reason', () => {
     const d = decideFailover(
       input({

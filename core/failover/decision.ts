@@ -22,6 +22,9 @@ import type { InstanceLifecycle } from '../updater/state.ts';
 
 export type FailoverMode = 'replace' | 'recreateEmpty';
 
+/** How soon a refused failover is asked again at the latest. */
+export const REFUSAL_RECHECK_MS = 30_000;
+
 /** What the decision reads from one instance CR (see core/reconcilers/group/failover.ts). */
 export interface FailoverInstance {
   name: string;
@@ -157,8 +160,11 @@ export function decideFailover(input: FailoverInput): FailoverDecision {
       }
     }
   }
-  if (settings.enabled && mode !== undefined && notDue.length > 0) {
-    decision.recheckAfterMs = Math.max(1, Math.min(...notDue.map((i) => dueAt(i) - nowMs)));
+  if (settings.enabled && mode !== undefined) {
+    const rechecks = notDue.map((i) => dueAt(i) - nowMs);
+    // A refusal may end without any event the group sees (PD regaining quorum): ask again, at most every 30 s.
+    if (blocked?.reason === failoverReasons.Refused) rechecks.push(Math.min(settings.periodMs, REFUSAL_RECHECK_MS));
+    if (rechecks.length > 0) decision.recheckAfterMs = Math.max(1, Math.min(...rechecks));
   }
 
   if (decision.fail && replace) decision.failed = [...failed, decision.fail.name];

@@ -161,3 +161,39 @@ describe('informer observer', () => {
     expect(lines).toContain('tikv_operator_informer_watch_restarts_total{resource="Pod"} 2');
   });
 });
+
+describe('group health gauges', () => {
+  const group = { namespace: 'ns', group: 'kv', component: 'tikv' };
+  const labels = 'namespace="ns",group="kv",component="tikv"';
+
+  test('unhealthy instances per reason and failed-over instances per group', async () => {
+    const metrics = new OperatorMetrics({ defaultMetrics: false });
+    metrics.groupHealthObserver().report(group, { DataPlaneDown: 1, NodeNotReady: 2 }, 1);
+    const lines = await samples(metrics);
+    expect(lines).toContain(`tikv_operator_unhealthy_instances{${labels},reason="DataPlaneDown"} 1`);
+    expect(lines).toContain(`tikv_operator_unhealthy_instances{${labels},reason="NodeNotReady"} 2`);
+    expect(lines).toContain(`tikv_operator_failed_over_instances{${labels}} 1`);
+  });
+
+  test('a reason no longer reported disappears instead of staying at its last value', async () => {
+    const metrics = new OperatorMetrics({ defaultMetrics: false });
+    const observer = metrics.groupHealthObserver();
+    observer.report(group, { DataPlaneDown: 1 }, 0);
+    observer.report(group, {}, 0);
+    expect((await samples(metrics)).some((l) => l.includes('reason="DataPlaneDown"'))).toBe(false);
+    expect(await samples(metrics)).toContain(`tikv_operator_failed_over_instances{${labels}} 0`);
+  });
+
+  test('a group that is gone loses its series; other groups keep theirs', async () => {
+    const metrics = new OperatorMetrics({ defaultMetrics: false });
+    const observer = metrics.groupHealthObserver();
+    observer.report(group, { PodNotReady: 1 }, 1);
+    observer.report({ ...group, group: 'other' }, { PodNotReady: 3 }, 0);
+    observer.forget(group);
+    const lines = await samples(metrics);
+    expect(lines.some((l) => l.includes('group="kv"'))).toBe(false);
+    expect(lines).toContain(
+      'tikv_operator_unhealthy_instances{namespace="ns",group="other",component="tikv",reason="PodNotReady"} 3',
+    );
+  });
+});

@@ -475,6 +475,12 @@ describe('InstanceReconciler: recreate empty (failover mode recreateEmpty)', () 
     await s.reconcile();
     s.sync();
     expect(s.server.deletes.map((d) => d.kind)).toEqual(['Pod', 'PersistentVolumeClaim']);
+    // downSince goes first (a group must never see the mark gone with the old downSince), then the mark.
+    await s.reconcile();
+    s.sync();
+    expect(statusOf(s).downSince).toBeUndefined();
+    const marked = s.server.objects(sampleKind.resource).get('ns/s-0') as unknown as InstanceObject;
+    expect(marked.metadata.annotations?.['tikv.org/recreate-empty']).toBeDefined();
     await s.reconcile();
     s.sync();
     const instance = s.server.objects(sampleKind.resource).get('ns/s-0') as unknown as InstanceObject;

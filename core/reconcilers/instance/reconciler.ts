@@ -486,6 +486,13 @@ export class InstanceReconciler implements Reconciler {
   }
 
   private async clearRecreateMark(ctx: InstanceReconcileContext, recreated: boolean): Promise<TaskResult> {
+    // `downSince` goes first, with this reconcile's status write: a group that saw the mark gone while the old
+    // `downSince` still showed would take the instance for down past its period and mark it once more. The
+    // status write wakes this instance again, and then the mark goes.
+    if (recreated && ctx.statusBefore?.downSince !== undefined) {
+      ctx.recreatedEmpty = true;
+      return wait('forgetting downSince before the recreate mark');
+    }
     const updated = await this.deps.client.mergePatch<InstanceObject>(
       this.plugin.instanceKind.resource,
       ctx.name,

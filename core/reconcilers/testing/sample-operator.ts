@@ -8,6 +8,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import { RestKubeClient } from '../../kube/rest-client.ts';
 import { KubeEventRecorder } from '../../observability/events.ts';
 import { createLogger, type Logger, silentLogger } from '../../observability/log.ts';
+import type { OperatorMetrics } from '../../observability/metrics.ts';
 import type { AnyComponentPlugin } from '../../plugin/registry.ts';
 import { PluginRegistry } from '../../plugin/registry.ts';
 import { realClock } from '../../runtime/clock.ts';
@@ -33,6 +34,7 @@ export async function startSampleOperator(
   cp: ControlPlane,
   plugins: readonly AnyComponentPlugin[],
   namespace: string,
+  opts: { lostNodeGracePeriodMs?: number; metrics?: OperatorMetrics } = {},
 ): Promise<SampleOperator> {
   const level = process.env.TIKV_TEST_LOG;
   const logger: Logger =
@@ -56,6 +58,8 @@ export async function startSampleOperator(
     logger,
     namespace,
     workers: 2,
+    ...(opts.lostNodeGracePeriodMs !== undefined ? { lostNodeGracePeriodMs: opts.lostNodeGracePeriodMs } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   await manager.start();
   let stopping: Promise<void> | undefined;
