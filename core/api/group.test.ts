@@ -1,7 +1,10 @@
 import { describe, expect, test } from 'bun:test';
+import * as v from 'valibot';
+import { defineGroupKind } from './group.ts';
 import { MAX_GROUP_NAME_LENGTH } from './names.ts';
 import { celMessagesAt, celRulesAt, crdValidations, declaredRules, issuesOf, parsedOk } from './testdata/expect.ts';
-import { widgetGroup, widgetGroupKind, widgetGroupWithTemplate } from './testdata/widget.ts';
+import { widgetGroup, widgetGroupKind, widgetGroupWithTemplate, widgetTemplateEntries } from './testdata/widget.ts';
+import { validateUpdate } from './validate-update.ts';
 
 const kind = widgetGroupKind;
 const issues = (obj: unknown) => issuesOf(kind, obj).join('\n');
@@ -152,5 +155,48 @@ describe('group validation', () => {
 
   test('a template change that is valid is accepted', () => {
     expect(issuesOf(kind, widgetGroupWithTemplate({ colour: 'blue', configUpdateStrategy: 'HotReload' }))).toEqual([]);
+  });
+});
+
+describe('plugin spec fields', () => {
+  const withSpec = defineGroupKind({
+    kind: 'GadgetGroup',
+    plural: 'gadgetgroups',
+    shortNames: [],
+    component: 'gadget',
+    description: 'Gadgets.',
+    templateEntries: widgetTemplateEntries,
+    defaultReplicas: 1,
+    statusEntries: {},
+    // `replicas` tries to take the place of the core's field: the core's wins.
+    specEntries: { origin: v.optional(v.string()), replicas: v.optional(v.string()) },
+    specRules: [
+      {
+        cel: '!has(oldSelf.origin) || has(self.origin)',
+        message: 'origin cannot be removed',
+        field: ['origin'],
+        transition: (self, oldSelf) => oldSelf.origin === undefined || self.origin !== undefined,
+      },
+    ],
+  });
+  const gadgetGroup = (spec: Record<string, unknown>) => ({ ...widgetGroup(spec), kind: 'GadgetGroup' });
+
+  test('a plugin field sits next to the core fields and never replaces one', () => {
+    expect(parsedOk(withSpec, gadgetGroup({ origin: 'x' })).spec.origin).toBe('x');
+    expect((parsedOk(withSpec, gadgetGroup({})).spec as { replicas: unknown }).replicas).toBe(1);
+    expect(issuesOf(withSpec, gadgetGroup({ replicas: 'two' }))[0]).toStartWith('spec.replicas:');
+  });
+
+  test('spec rules become CEL on the spec object, and transition rules are mirrored on update', () => {
+    expect(celRulesAt(withSpec, 'spec')).toEqual(['!has(oldSelf.origin) || has(self.origin)']);
+    const before = parsedOk(withSpec, gadgetGroup({ origin: 'x' }));
+    const after = parsedOk(withSpec, gadgetGroup({}));
+    expect(validateUpdate(withSpec, before, after)).toEqual([
+      { path: 'spec.origin', message: 'origin cannot be removed' },
+    ]);
+  });
+
+  test('a kind without spec rules has none on its spec', () => {
+    expect(celRulesAt(kind, 'spec')).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { failoverField } from './failover.ts';
 import { clusterReference, integer } from './fields.ts';
 import { defineKind, type KindDefinition } from './kind.ts';
 import { MAX_GROUP_NAME_LENGTH } from './names.ts';
-import { withRules } from './rules.ts';
+import { type Rule, withRules } from './rules.ts';
 import { schedulePoliciesField, updateStrategySchema } from './schedule.ts';
 import { objectMetadataSchema, templateSpecRules } from './template.ts';
 
@@ -30,7 +30,11 @@ export const groupStatusEntries = {
   version: text('Version every instance runs; set once all instances are updated.'),
 };
 
-export interface GroupKindOptions<TTemplate extends v.ObjectEntries, TStatus extends v.ObjectEntries> {
+export interface GroupKindOptions<
+  TTemplate extends v.ObjectEntries,
+  TStatus extends v.ObjectEntries,
+  TSpec extends v.ObjectEntries = Record<never, never>,
+> {
   kind: string;
   plural: string;
   shortNames: readonly string[];
@@ -42,13 +46,25 @@ export interface GroupKindOptions<TTemplate extends v.ObjectEntries, TStatus ext
   defaultReplicas: number;
   /** Component-specific status fields. */
   statusEntries: TStatus;
+  /** Component-specific fields of `spec` besides the template (PD: `join`). */
+  specEntries?: TSpec;
+  /**
+   * Rules on the whole `spec` (CEL on the spec object and their runtime mirrors), for what a field-level rule cannot
+   * see: a transition rule on a field's removal (PD: `join` may not be removed).
+   */
+  specRules?: readonly Rule<Record<string, unknown>>[];
 }
 
-export function groupSpecSchema<TTemplate extends v.ObjectEntries>(
+export function groupSpecSchema<
+  TTemplate extends v.ObjectEntries,
+  TSpec extends v.ObjectEntries = Record<never, never>,
+>(
   templateEntries: TTemplate,
   defaultReplicas: number,
+  specEntries: TSpec = {} as TSpec,
+  specRules: readonly Rule<Record<string, unknown>>[] = [],
 ) {
-  return v.object({
+  const coreEntries = {
     cluster: clusterReference(),
     replicas: integer(
       'Desired number of instances. Lowering it removes instances (lowest `tikv.org/priority` first).',
@@ -74,16 +90,25 @@ export function groupSpecSchema<TTemplate extends v.ObjectEntries>(
       }),
       v.description('Template of the instances.'),
     ),
-  });
+  };
+  // The plugin's fields after the core's, and never in place of one of them.
+  const schema = v.object({ ...coreEntries, ...specEntries, ...coreEntries });
+  return specRules.length === 0
+    ? schema
+    : withRules(schema, specRules as readonly Rule<v.InferOutput<typeof schema>>[]);
 }
 
 export function groupStatusSchema<TStatus extends v.ObjectEntries>(statusEntries: TStatus) {
   return v.object({ ...groupStatusEntries, ...statusEntries });
 }
 
-export function defineGroupKind<TTemplate extends v.ObjectEntries, TStatus extends v.ObjectEntries>(
-  opts: GroupKindOptions<TTemplate, TStatus>,
-): KindDefinition<ReturnType<typeof groupSpecSchema<TTemplate>>, ReturnType<typeof groupStatusSchema<TStatus>>> {
+export function defineGroupKind<
+  TTemplate extends v.ObjectEntries,
+  TStatus extends v.ObjectEntries,
+  TSpec extends v.ObjectEntries = Record<never, never>,
+>(
+  opts: GroupKindOptions<TTemplate, TStatus, TSpec>,
+): KindDefinition<ReturnType<typeof groupSpecSchema<TTemplate, TSpec>>, ReturnType<typeof groupStatusSchema<TStatus>>> {
   return defineKind({
     kind: opts.kind,
     plural: opts.plural,
@@ -92,7 +117,7 @@ export function defineGroupKind<TTemplate extends v.ObjectEntries, TStatus exten
     description: opts.description,
     role: 'group',
     component: opts.component,
-    spec: groupSpecSchema(opts.templateEntries, opts.defaultReplicas),
+    spec: groupSpecSchema(opts.templateEntries, opts.defaultReplicas, opts.specEntries, opts.specRules),
     status: groupStatusSchema(opts.statusEntries),
     maxNameLength: MAX_GROUP_NAME_LENGTH,
     nameLengthReason: 'instances are named <group>-<ordinal> and their PVCs <volume>-<instance>, all DNS labels',

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { buildCrd } from '../../core/api/crd.ts';
 import { structuralProblems } from '../../core/api/json-schema.ts';
-import { celMessagesAt, issuesOf, parsedOk } from '../../core/api/testdata/expect.ts';
+import { celMessagesAt, celRulesAt, issuesOf, parsedOk } from '../../core/api/testdata/expect.ts';
+import { validateUpdate } from '../../core/api/validate-update.ts';
 import { PD_MANAGED_CONFIG_KEYS, parsePD, parsePDGroup, pdGroupKind, pdKind, validatePDConfig } from './api.ts';
 
 const pdGroup = (templateSpec: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => ({
@@ -58,6 +59,39 @@ describe('PDGroup', () => {
     expect(structuralProblems(crd.spec.versions[0]?.schema.openAPIV3Schema ?? {})).toEqual([]);
     expect(crd.spec.names.shortNames).toEqual(['pdg']);
     expect(crd.spec.versions[0]?.subresources.scale?.specReplicasPath).toBe('.spec.replicas');
+  });
+});
+
+describe('PDGroup spec.join', () => {
+  const legacy = 'http://basic-pd.tikv.svc:2379';
+
+  test.each([
+    [legacy],
+    ['https://pd.example.com:2379'],
+    ['http://pd-0.pd-peer.ns.svc:2379,http://pd-1.pd-peer.ns.svc:2379'],
+  ])('accepts the PD URL(s) %s', (join) => {
+    expect(parsedOk(pdGroupKind, pdGroup({}, { join })).spec.join).toBe(join);
+  });
+
+  test.each([['basic-pd:2379'], ['http://'], ['http://a b:2379'], ['http://a:2379,']])('rejects %j', (join) => {
+    expect(issuesOf(pdGroupKind, pdGroup({}, { join }))).toEqual([
+      'spec.join: join is one or more PD client URLs (http://host:2379), comma separated',
+    ]);
+  });
+
+  test('may be changed but never removed (runtime mirror and CEL on the spec)', () => {
+    const before = parsedOk(pdGroupKind, pdGroup({}, { join: legacy }));
+    const changed = parsedOk(pdGroupKind, pdGroup({}, { join: 'http://other-pd.tikv.svc:2379' }));
+    const removed = parsedOk(pdGroupKind, pdGroup());
+    expect(validateUpdate(pdGroupKind, before, changed)).toEqual([]);
+    expect(validateUpdate(pdGroupKind, removed, before)).toEqual([]);
+    expect(validateUpdate(pdGroupKind, before, removed)).toEqual([
+      {
+        path: 'spec.join',
+        message: 'join cannot be removed: a PD group created to join an existing PD cluster never bootstraps one',
+      },
+    ]);
+    expect(celRulesAt(pdGroupKind, 'spec')).toEqual(['!has(oldSelf.join) || has(self.join)']);
   });
 });
 

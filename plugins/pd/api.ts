@@ -4,6 +4,7 @@ import { type ConfigValidation, validateTomlConfig } from '../../core/api/config
 import { defineGroupKind } from '../../core/api/group.ts';
 import { defineInstanceKind } from '../../core/api/instance.ts';
 import { type ObjectOf, parseObject, type SpecInputOf } from '../../core/api/kind.ts';
+import type { Rule } from '../../core/api/rules.ts';
 import { commonTemplateEntries } from '../../core/api/template.ts';
 
 /** The `tikv.org/component` label value of PD objects. */
@@ -32,6 +33,37 @@ export const pdConditionTypes = {
   Initialized: 'Initialized',
 } as const;
 
+/** PD's `join` flag: one or more PD client URLs, comma separated. */
+export const PD_JOIN_PATTERN = /^https?:\/\/[^\s,/]+(\/[^\s,]*)?(,https?:\/\/[^\s,/]+(\/[^\s,]*)?)*$/;
+
+/**
+ * `spec.join`: the group's members join the PD cluster at this URL instead of bootstrapping a new one. It may be
+ * changed (a wrong URL) but not removed: without it a group whose members never reached PD would be free to
+ * bootstrap, and a second PD cluster next to existing stores is what invariant 3 forbids (bootstrap.ts).
+ */
+const pdGroupSpecEntries = {
+  join: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(1024),
+      v.regex(PD_JOIN_PATTERN, 'join is one or more PD client URLs (http://host:2379), comma separated'),
+      v.description(
+        "PD client URL(s) of an existing PD cluster (for example a legacy `http://<name>-pd.<ns>.svc:2379`) that the members of this group join instead of bootstrapping a new PD cluster. Members join through it until a member of the Cluster's own PD group serves, then through the Cluster's PD Service. Can be changed, not removed.",
+      ),
+    ),
+  ),
+};
+
+const pdGroupSpecRules: Rule<Record<string, unknown>>[] = [
+  {
+    cel: '!has(oldSelf.join) || has(self.join)',
+    message: 'join cannot be removed: a PD group created to join an existing PD cluster never bootstraps one',
+    field: ['join'],
+    reason: 'FieldValueForbidden',
+    transition: (self, oldSelf) => oldSelf.join === undefined || self.join !== undefined,
+  },
+];
+
 const pdTemplateEntries = commonTemplateEntries({
   component: 'PD',
   imageRepository: PD_IMAGE_REPOSITORY,
@@ -49,6 +81,8 @@ export const pdGroupKind = defineGroupKind({
   templateEntries: pdTemplateEntries,
   defaultReplicas: 3,
   statusEntries: {},
+  specEntries: pdGroupSpecEntries,
+  specRules: pdGroupSpecRules,
 });
 
 export const pdKind = defineInstanceKind({
