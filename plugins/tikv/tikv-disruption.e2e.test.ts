@@ -88,6 +88,34 @@ describe('TiKV under disruption', () => {
   );
 
   test(
+    'one store restarted through its instance (annotation tikv.org/restartedAt): evicted first, the others untouched',
+    async () => {
+      const c = await basicCluster('tikv-restart-one');
+      await c.tikvSettled(3);
+      const pods = await c.recordPods(STORES);
+      pods.reset();
+      const sightings = await c.removals();
+      await c.cp.api.patch(`${API}/namespaces/${c.ns}/tikvs/basic-tikv-1`, {
+        metadata: { annotations: { 'tikv.org/restartedAt': '2026-11-21T00:00:00Z' } },
+      });
+      await waitFor(async () => ((pods.uids.get('basic-tikv-1')?.size ?? 0) >= 2 ? true : undefined), {
+        timeoutMs: 60_000,
+        what: 'a new Pod for basic-tikv-1',
+      });
+      await c.tikvSettled(3, 'basic-tikv-1 back');
+      expect(pods.uids.get('basic-tikv-0')?.size).toBe(1);
+      expect(pods.uids.get('basic-tikv-2')?.size).toBe(1);
+      expect(pods.maxUnavailable).toBe(1);
+      const restarts = sightings.of(STORES).filter((s) => s.kind === 'Pod');
+      expect(restarts.map((s) => [s.name, s.leaders, s.storeState])).toContainEqual(['basic-tikv-1', 0, 'Up']);
+      for (const s of restarts) expect(s.leaders).toBe(0);
+      expect(c.model().evictLeaderStores()).toEqual([]);
+      expectSafe(c.ns);
+    },
+    TIMEOUT,
+  );
+
+  test(
     'the operator stopped while a store evicts its leaders for an upgrade: a new operator finishes the upgrade',
     async () => {
       const c = await basicCluster('tikv-kill-upgrade');
