@@ -15,7 +15,7 @@ import { waitFor } from '../../core/testing/api.ts';
 import { type ControlPlane, freePorts } from '../../core/testing/control-plane.ts';
 import { createTestNamespace } from '../../core/testing/fixtures.ts';
 import type { PdClusterModel } from '../pd/simulator/model/cluster.ts';
-import type { Simulator } from '../pd/simulator/simulator.ts';
+import type { ClusterSettings, Simulator } from '../pd/simulator/simulator.ts';
 import { storeAddress } from './config.ts';
 
 export const API = '/apis/core.tikv.org/v1alpha1';
@@ -200,8 +200,11 @@ export async function basicTikvCluster(
   sim: Simulator,
   prefix: string,
   cleanups: (() => Promise<void>)[],
+  opts: { replication?: ClusterSettings['replication'] } = {},
 ) {
   const ns = await createTestNamespace(cp, prefix);
+  // PD's settings (location-labels, max-replicas) as the cluster's PD starts with them.
+  if (opts.replication) sim.ensureCluster({ namespace: ns, name: 'basic', replication: opts.replication });
   let operator: PdTikvOperator = await startPdTikvOperator(cp, sim, ns);
   cleanups.push(() => operator.stop());
   await applyManifests(cp, exampleManifests('basic', ns));

@@ -27,7 +27,8 @@ afterEach(async () => {
 });
 
 /** A namespace with examples/basic applied and the operator running, once the Cluster is Ready. */
-const basicCluster = (prefix: string) => basicTikvCluster(fixture.cp, sim, prefix, cleanups);
+const basicCluster = (prefix: string, opts?: Parameters<typeof basicTikvCluster>[4]) =>
+  basicTikvCluster(fixture.cp, sim, prefix, cleanups, opts);
 
 /** Nothing unsafe happened to this namespace's cluster: no region lost its quorum, no data lost, no leader dropped. */
 function expectSafe(ns: string): void {
@@ -38,7 +39,9 @@ describe('TiKV end to end', () => {
   test(
     'examples/basic reaches Ready: 3 PD members with one leader, 3 Up stores, the Cluster Ready, Synced and Available',
     async () => {
-      const { get, tikvs, model, upStores, tikvSettled, cp, ns } = await basicCluster('tikv-basic');
+      const { get, tikvs, model, upStores, tikvSettled, cp, ns } = await basicCluster('tikv-basic', {
+        replication: { locationLabels: ['zone', 'host'] },
+      });
       await tikvSettled(3);
       const members = model().members();
       expect(members.map((m) => m.name).sort()).toEqual(['basic-pd-0', 'basic-pd-1', 'basic-pd-2']);
@@ -64,6 +67,18 @@ describe('TiKV end to end', () => {
         const store = model().storeByAddress(storeAddress(tikv.metadata.name, 'basic-tikv-peer', ns));
         expect(tikv.status).toMatchObject({ storeId: String(store?.id), storeState: 'Serving' });
         expect(condition(tikv, 'Ready')?.status).toBe('True');
+        // PD's location-labels are zone and host; the group does not spread over zones, so only the host is known:
+        // the node the Pod runs on.
+        const pod = await cp.api.get<Obj & { spec?: { nodeName?: string } }>(
+          `/api/v1/namespaces/${ns}/pods/${tikv.metadata.name}`,
+        );
+        await waitFor(
+          async () => {
+            const labels = model().storeByAddress(storeAddress(tikv.metadata.name, 'basic-tikv-peer', ns))?.labels;
+            return labels?.some((l) => l.key === 'host' && l.value === pod.spec?.nodeName);
+          },
+          { what: `the host label of ${tikv.metadata.name}` },
+        );
       }
       const config = await cp.api.get<{ data: Record<string, string> }>(
         `/api/v1/namespaces/${ns}/configmaps/basic-tikv-0`,
