@@ -60,6 +60,7 @@ const result: BenchResult = {
       steps: [step({ measured: false }), step({ name: 'scale-out 3->6', instances: { basis: 'created', count: 3 } })],
       steadyState: {
         windowSeconds: 60,
+        cpuSeconds: 0.4,
         writes: 0,
         writesPerMinute: 0,
         writesByResource: {},
@@ -118,9 +119,9 @@ describe('bench results', () => {
       '| scale-tikv / scale-out 3->6 | 3 created | 12.3 | 1.0 / 4.0 / 7.3 | 1.22 | 10 / 60 / 30 | 10.0 | 1.50 |',
     );
     expect(md).not.toContain('scale-tikv / create');
-    expect(md).toContain('| scale-tikv | 1 | 3 + 3 | 0.0 (60 s) | 80 / 120 | 3.25 | clean |');
+    expect(md).toContain('| scale-tikv | 1 | 3 + 3 | 0.0 (60 s) | 0.40 | 80 / 120 | 3.25 | clean |');
     expect(md).toContain(
-      '| rolling-upgrade | 1 | 3 + 6 | n/a | n/a | n/a | FAILED; leaderDropEvents=1, droppedLeaders=7 |',
+      '| rolling-upgrade | 1 | 3 + 6 | n/a | n/a | n/a | n/a | FAILED; leaderDropEvents=1, droppedLeaders=7 |',
     );
     expect(md).toContain('- **rolling-upgrade failed:** not settled after 300 s: TiKVGroup upgrade-tikv: updated 4/6');
     expect(md).toContain('Kubernetes v1.33.13; 2 × Xeon, 8192 MiB, bun 1.4.5.');

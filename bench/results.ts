@@ -76,6 +76,8 @@ export interface StepResult {
 
 export interface SteadyState {
   windowSeconds: number;
+  /** Operator CPU during the window: the cost of watching and polling PD while nothing changes. */
+  cpuSeconds: number;
   writes: number;
   writesPerMinute: number;
   writesByResource: Record<string, number>;
@@ -206,12 +208,22 @@ export function renderMarkdown(result: BenchResult): string {
   );
   lines.push(
     ...table(
-      ['scenario', 'clusters', 'PD + TiKV', 'steady writes/min', 'RSS baseline / peak (MiB)', 'CPU (s)', 'safety'],
+      [
+        'scenario',
+        'clusters',
+        'PD + TiKV',
+        'steady writes/min',
+        'steady CPU (s)',
+        'RSS baseline / peak (MiB)',
+        'CPU (s)',
+        'safety',
+      ],
       result.scenarios.map((s) => [
         s.name,
         String(s.clusters),
         `${s.instances.pd} + ${s.instances.tikv}`,
         s.steadyState ? `${fixed(s.steadyState.writesPerMinute, 1)} (${s.steadyState.windowSeconds} s)` : 'n/a',
+        s.steadyState ? fixed(s.steadyState.cpuSeconds, 2) : 'n/a',
         s.operator ? `${mib(s.operator.baselineRssBytes)} / ${mib(s.operator.peakRssBytes)}` : 'n/a',
         s.operator ? fixed(s.operator.cpuSeconds, 2) : 'n/a',
         s.status === 'ok' ? safetyCell(s.safety) : `FAILED; ${safetyCell(s.safety)}`,

@@ -297,13 +297,14 @@ async function write(
 }
 
 async function steadyState(operator: MeasuredOperator, ctx: ScenarioContext): Promise<SteadyState> {
-  const before = await operator.apiCounts();
+  const before = await read(operator);
   await Bun.sleep(ctx.steadySeconds * 1000);
-  const after = await operator.apiCounts();
-  const diff = diffCounts(before, after);
+  const after = await read(operator);
+  const diff = diffCounts(before.counts, after.counts);
   const s = summarize(diff, { excludeResources: ctx.steadyStateExcludes });
   return {
     windowSeconds: ctx.steadySeconds,
+    cpuSeconds: round2(after.usage.cpuSeconds - before.usage.cpuSeconds),
     writes: s.writes,
     writesPerMinute: s.writes / (ctx.steadySeconds / 60),
     writesByResource: s.writesByResource,
