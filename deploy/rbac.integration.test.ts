@@ -108,10 +108,12 @@ describe('deploy/ on a real control plane', () => {
     expect(result.stdout).toContain('deployment.apps/tikv-operator serverside-applied');
   });
 
-  test('the ServiceAccount token is really limited: no Secrets, no Nodes', async () => {
+  test('the ServiceAccount token is really limited: no Secrets, Nodes read only', async () => {
     const { api } = await serviceAccountKubeconfig();
     expect(await statusOf(api.get('/api/v1/secrets'))).toBe(403);
-    expect(await statusOf(api.get('/api/v1/nodes'))).toBe(403);
+    expect(await statusOf(api.get('/api/v1/nodes'))).toBe(200);
+    expect(await statusOf(api.delete('/api/v1/nodes/kwok-node-0'))).toBe(403);
+    expect(await statusOf(api.patch('/api/v1/nodes/kwok-node-0', { metadata: { labels: { x: 'y' } } }))).toBe(403);
     expect(await statusOf(api.get(`/api/v1/namespaces/${NAMESPACE}/pods`))).toBe(200);
   });
 });

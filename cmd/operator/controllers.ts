@@ -27,6 +27,7 @@ export function reconcilersSetup(
       logger: c.resolve<Logger>(tokens.logger),
       namespace: options.namespace,
       workers: options.workers,
+      lostNodeGracePeriodMs: options.lostNodeGracePeriodMs,
       metrics: c.resolve<OperatorMetrics>(tokens.metrics),
     });
     onBuilt?.(controllers);

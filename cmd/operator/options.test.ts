@@ -16,7 +16,15 @@ describe('tikv-operator run flags', () => {
       httpHost: '0.0.0.0',
       httpPort: 8080,
       benchResults: 'bench/results/latest.json',
+      lostNodeGracePeriodMs: 300_000,
     });
+  });
+
+  test('--lost-node-grace-period takes a duration', () => {
+    expect(parseRunOptions(['--lost-node-grace-period=90s'])).toMatchObject({ lostNodeGracePeriodMs: 90_000 });
+    expect(() => parseRunOptions(['--lost-node-grace-period=5 minutes'])).toThrow(
+      /--lost-node-grace-period must be a duration/,
+    );
   });
 
   test('every flag is read', () => {

@@ -1,6 +1,7 @@
 // Flags of `tikv-operator run`, parsed and validated as a pure function so that every config error becomes one
 // clear line before anything starts.
 import { parseArgs } from 'node:util';
+import { parseDurationMs } from '../../core/api/duration.ts';
 import { type LogFormat, type LogLevel, parseLogFormat, parseLogLevel } from '../../core/observability/log.ts';
 
 export interface RunOptions {
@@ -18,6 +19,11 @@ export interface RunOptions {
   httpHost: string;
   httpPort: number;
   benchResults: string;
+  /**
+   * How long a node must be NotReady before a terminating Pod of an instance on it is force-deleted (a Pod on a
+   * node that is gone is force-deleted at once). docs/operations.md, "Failover".
+   */
+  lostNodeGracePeriodMs: number;
   /**
    * Dev and bench only: follow the data-plane simulator's address mappings from this feed (core/net/address-feed.ts)
    * instead of resolving cluster DNS names, so an operator in its own process reaches the simulated PD.
@@ -41,6 +47,8 @@ Flags:
   --log-format <format>            json or text (default: json)
   --http-address <host:port>       /healthz, /readyz, /metrics and /bench (default: 0.0.0.0:8080)
   --bench-results <path>           file served at /bench (default: bench/results/latest.json)
+  --lost-node-grace-period <dur>   force-delete an instance's Pod left terminating on a node NotReady this long
+                                   (a Go duration; default: 5m). Pods on deleted nodes go at once
   -h, --help                       show this help
 
 Development (local control plane and data-plane simulator only, never in a cluster):
@@ -76,6 +84,7 @@ export function parseRunOptions(argv: string[]): RunOptions | 'help' {
     httpHost: host,
     httpPort: port,
     benchResults: v['bench-results'] ?? 'bench/results/latest.json',
+    lostNodeGracePeriodMs: parseDuration('--lost-node-grace-period', v['lost-node-grace-period'] ?? '5m'),
     ...(v['dev-address-feed'] === undefined ? {} : { devAddressFeed: parseFeedUrl(v['dev-address-feed']) }),
   };
 }
@@ -97,6 +106,7 @@ function parse(argv: string[]) {
       'log-format': { type: 'string' },
       'http-address': { type: 'string' },
       'bench-results': { type: 'string' },
+      'lost-node-grace-period': { type: 'string' },
       'dev-address-feed': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -112,6 +122,12 @@ function parseBool(flag: string, value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new UsageError(`${flag} must be true or false, got "${value}"`);
+}
+
+function parseDuration(flag: string, value: string): number {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new UsageError(`${flag} must be a duration such as 30s or 5m, got "${value}"`);
+  return ms;
 }
 
 function parsePositiveInt(flag: string, value: string): number {
