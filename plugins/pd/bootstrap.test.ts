@@ -7,6 +7,7 @@ import {
   initialClusterValue,
   type MembershipInput,
   newMemberAnnotations,
+  ownPdServes,
 } from './bootstrap.ts';
 import { pdInstance } from './testing.ts';
 
@@ -30,9 +31,10 @@ function membership(overrides: Partial<MembershipInput>) {
 }
 
 describe('newMemberAnnotations', () => {
-  const base = { primaryGroup: true, clusterId: undefined, knownMembers: 0, replicas: 3 };
+  const base = { primaryGroup: true, clusterId: undefined, knownMembers: 0, replicas: 3, joins: false };
   test.each([
     ['no PD cluster known yet: bootstrap with the replicas', base, { [INITIAL_CLUSTER_SIZE_ANNOTATION]: '3' }],
+    ['a group that joins an existing PD cluster (spec.join): never bootstrap', { ...base, joins: true }, {}],
     ['the Cluster has an id: join', { ...base, clusterId: '6982734' }, {}],
     ['PD lists members: join', { ...base, knownMembers: 2 }, {}],
     ['not the primary PD group: join', { ...base, primaryGroup: false }, {}],
@@ -119,4 +121,54 @@ test('initialClusterValue writes name=peerUrl pairs', () => {
   expect(initialClusterValue([peer(0), peer(1)])).toBe(
     'pd-0=http://pd-0.pd-peer.ns.svc:2380,pd-1=http://pd-1.pd-peer.ns.svc:2380',
   );
+});
+
+describe('decideMembership with spec.join (a PD cluster that exists elsewhere)', () => {
+  const LEGACY = 'http://basic-pd.tikv.svc:2379';
+  // Every combination of the facts bootstrap depends on: none of them may lead to initial-cluster-state=new.
+  const facts = [false, true].flatMap((initialized) =>
+    [false, true].flatMap((clusterExists) =>
+      [3, undefined].flatMap((bootstrapSize) =>
+        [PD_URL, undefined].map((pdUrl) => ({ initialized, clusterExists, bootstrapSize, pdUrl })),
+      ),
+    ),
+  );
+
+  test.each(facts)('never bootstraps, never waits: joins the given URL (%o)', (f) => {
+    expect(membership({ ...f, joinUrl: LEGACY })).toEqual({ kind: 'join', join: LEGACY });
+  });
+
+  test.each([
+    ['nothing of the own PD group serves yet: the existing cluster', { ownPdServes: false }, LEGACY],
+    ['a member of the own PD group serves: the Cluster PD Service', { ownPdServes: true }, PD_URL],
+    [
+      'the own group serves but no PD URL is published yet: the existing cluster',
+      { ownPdServes: true, pdUrl: undefined },
+      LEGACY,
+    ],
+    [
+      'an empty join is no join: the usual rule',
+      { joinUrl: '', ownPdServes: true, bootstrapSize: undefined, clusterExists: true },
+      PD_URL,
+    ],
+  ])('%s', (_name, overrides, url) => {
+    expect(membership({ joinUrl: LEGACY, initialized: true, ...overrides })).toEqual({ kind: 'join', join: url });
+  });
+});
+
+describe('ownPdServes', () => {
+  const member = (name: string, health = true) => ({ name, health });
+  test.each([
+    ['a healthy member of the primary group', [member('basic-pdg-0')], true],
+    ['only unhealthy members of the primary group', [member('basic-pdg-0', false)], false],
+    ['only legacy members (another naming)', [member('basic-pd-0'), member('basic-pd-1')], false],
+    ['a member whose name only starts like the group', [member('basic-pdg-x-0')], false],
+    ['no member at all', [], false],
+  ])('%s: %p', (_name, members, expected) => {
+    expect(ownPdServes(members, 'basic-pdg')).toBe(expected);
+  });
+
+  test('without a primary group nothing serves', () => {
+    expect(ownPdServes([member('basic-pdg-0')], undefined)).toBe(false);
+  });
 });

@@ -21,10 +21,23 @@
 //
 // So `new` is only ever rendered for a member that never ran, in a set that is complete: at worst it joins the
 // cluster it was declared in; it can never form another one.
-import type { InstanceObject } from '../../core/plugin/contract.ts';
+//
+// A group with `spec.join` (a PD cluster that exists elsewhere, the legacy operator's during a migration) never
+// bootstraps at all: its members get no bootstrap annotation, and every member, annotated or not, renders `join`.
+// They join through `spec.join` until a member of the Cluster's primary PD group serves, then through the
+// Cluster's own PD Service (`status.pd`): before that the Service has no endpoint to answer a join, after that the
+// URL in `spec.join` may be gone (the legacy PD removed). PD reads `join` only on a member's first start (later
+// starts restart from the data), so the switch changes no running member.
+import type { GroupObject, InstanceObject } from '../../core/plugin/contract.ts';
 
 /** On PD instances created to bootstrap a new PD cluster: how many bootstrap members the cluster starts with. */
 export const INITIAL_CLUSTER_SIZE_ANNOTATION = 'tikv.org/pd-initial-cluster-size';
+
+/** A PD group's `spec.join`, if set. */
+export function joinUrlOf(group: GroupObject | undefined): string | undefined {
+  const join = group?.spec.join;
+  return typeof join === 'string' && join !== '' ? join : undefined;
+}
 
 /** The bootstrap size an instance was created with; undefined for members that join. */
 export function bootstrapSizeOf(instance: InstanceObject): number | undefined {
@@ -42,11 +55,13 @@ export interface NewMemberInput {
   knownMembers: number;
   /** The group's replicas when the member is created. */
   replicas: number;
+  /** The group joins an existing PD cluster (`spec.join`). */
+  joins: boolean;
 }
 
 /** Annotations of a new PD instance: the bootstrap size while no PD cluster is known, none otherwise. */
 export function newMemberAnnotations(input: NewMemberInput): Record<string, string> {
-  if (!input.primaryGroup || input.clusterId || input.knownMembers > 0) return {};
+  if (input.joins || !input.primaryGroup || input.clusterId || input.knownMembers > 0) return {};
   return { [INITIAL_CLUSTER_SIZE_ANNOTATION]: String(Math.max(1, input.replicas)) };
 }
 
@@ -79,10 +94,18 @@ export interface MembershipInput {
   bootstrapPeers: readonly BootstrapPeer[];
   /** Cluster.status.pd. */
   pdUrl: string | undefined;
+  /** The group's `spec.join`: the existing PD cluster to join; never bootstrap. */
+  joinUrl?: string | undefined;
+  /** A member of the Cluster's primary PD group is healthy in PD: `status.pd` answers (`ownPdServes`). */
+  ownPdServes?: boolean;
 }
 
 /** Bootstrap, join or wait: the rule of the module header. */
 export function decideMembership(input: MembershipInput): Membership {
+  if (input.joinUrl !== undefined && input.joinUrl !== '') {
+    const own = input.ownPdServes === true && input.pdUrl !== undefined && input.pdUrl !== '';
+    return { kind: 'join', join: own ? (input.pdUrl as string) : input.joinUrl };
+  }
   const size = input.bootstrapSize;
   if (size !== undefined && !input.initialized) {
     const set = input.bootstrapPeers.filter((p) => p.size === size).sort((a, b) => a.name.localeCompare(b.name));
@@ -108,4 +131,23 @@ export function decideMembership(input: MembershipInput): Membership {
 /** `initial-cluster`: `name=peerUrl` pairs, comma separated. */
 export function initialClusterValue(peers: readonly BootstrapPeer[]): string {
   return peers.map((p) => `${p.name}=${p.peerUrl}`).join(',');
+}
+
+/** `<group>-<ordinal>`: the names the core gives a group's instances, and so PD's member names. */
+function memberNamePattern(group: string): RegExp {
+  return new RegExp(`^${group.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9]+$`);
+}
+
+/**
+ * Whether the Cluster's own PD Service answers: a member of its primary PD group (the group the Service selects)
+ * is healthy in PD.
+ */
+export function ownPdServes(
+  members: Iterable<{ name: string; health: boolean }>,
+  primaryGroup: string | undefined,
+): boolean {
+  if (primaryGroup === undefined) return false;
+  const pattern = memberNamePattern(primaryGroup);
+  for (const m of members) if (m.health && pattern.test(m.name)) return true;
+  return false;
 }

@@ -7,7 +7,8 @@
 //   advertise-*-urls        the Pod's stable DNS name: http://<instance>.<group>-peer.<ns>.svc:2379 / :2380
 //   initial-cluster,        bootstrap members only (bootstrap.ts): every bootstrap peer, and "new"
 //   initial-cluster-state
-//   join                    every other member: the PD Service URL (Cluster.status.pd)
+//   join                    every other member: the PD Service URL (Cluster.status.pd), or the group's
+//                           spec.join until a member of the Cluster's own PD group serves
 import { stringify } from 'smol-toml';
 import { instanceHost } from '../../core/api/names.ts';
 import { DATA_VOLUME } from '../../core/api/template.ts';

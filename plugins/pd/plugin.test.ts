@@ -205,6 +205,47 @@ describe('bootstrap and join', () => {
     expect(offline.ok && offline.content).toContain('join = ');
   });
 
+  test('a group with spec.join never bootstraps: it joins the given PD until a member of its own serves, then the Cluster PD URL', async () => {
+    const s = await setup();
+    const LEGACY = 'http://basic-pd.legacy.svc:2379';
+    const joining = (name: string) => {
+      const group = pdGroupObject(name, { namespace: NS });
+      group.spec.join = LEGACY;
+      return group;
+    };
+    // The served PD lists basic-pd-0..2 only: none of them is an instance of basic-pdg.
+    const newGroup = joining('basic-pdg');
+    const groups = new Map([['pd', [newGroup]]]);
+    const noPdKnown = clusterWith({});
+    expect(
+      s.plugin.newInstanceAnnotations({
+        ...componentContext(s, noPdKnown),
+        groups,
+        group: newGroup,
+        name: 'basic-pdg-0',
+      }),
+    ).toEqual({});
+    // Even an instance carrying a bootstrap annotation, in a complete set, renders join (never "new").
+    const boot = (i: number) =>
+      pdInstance(`basic-pdg-${i}`, {
+        namespace: NS,
+        group: 'basic-pdg',
+        cluster: 'basic',
+        annotations: { [INITIAL_CLUSTER_SIZE_ANNOTATION]: '3' },
+      });
+    const peers = [0, 1, 2].map(boot);
+    const render = (setup: Setup, instance: InstanceObject, group: GroupObject) => {
+      const { ctx } = instanceContext({ ...setup, groups: new Map([['pd', [group]]]) }, instance, peers);
+      return s.plugin.renderConfig({ ...ctx, group });
+    };
+    const first = render(s, peers[0] as InstanceObject, newGroup);
+    expect(first.ok && first.content).toContain(`join = "${LEGACY}"`);
+    expect(first.ok && first.content).not.toContain('initial-cluster');
+    // The group whose members PD lists healthy is the primary one: its Service answers, members join through it.
+    const own = render(s, member(0), joining(GROUP));
+    expect(own.ok && own.content).toContain(`join = "${TEST_PD_URL}"`);
+  });
+
   test('the Cluster facts: the primary group URL and PD cluster id; a different id is never published', async () => {
     const s = await setup();
     const id = s.lease.source.snapshot().clusterId;

@@ -29,7 +29,14 @@ import type {
 import { complete, retry, type TaskResult } from '../../core/tasks/result.ts';
 import { type Task, task } from '../../core/tasks/task.ts';
 import { PD_COMPONENT, PD_DATA_DIRECTORY, pdConditionTypes, pdGroupKind, pdKind, validatePDConfig } from './api.ts';
-import { type BootstrapPeer, bootstrapSizeOf, decideMembership, newMemberAnnotations } from './bootstrap.ts';
+import {
+  type BootstrapPeer,
+  bootstrapSizeOf,
+  decideMembership,
+  joinUrlOf,
+  newMemberAnnotations,
+  ownPdServes,
+} from './bootstrap.ts';
 import type { PdStateSources } from './client/data-plane-source.ts';
 import type { PdClientFactory } from './client/pd-client.ts';
 import type { PdSnapshot } from './client/snapshot.ts';
@@ -136,6 +143,7 @@ export class PdPlugin implements ComponentPlugin<PdView> {
       clusterId: ctx.cluster.status?.id,
       knownMembers: this.snapshotOf(ctx)?.members.size ?? 0,
       replicas: ctx.group.spec.replicas,
+      joins: joinUrlOf(ctx.group) !== undefined,
     });
   }
 
@@ -213,6 +221,10 @@ export class PdPlugin implements ComponentPlugin<PdView> {
         peerViews.some(({ peer, view }) => peer.metadata.name !== instance.metadata.name && wasInitialized(peer, view)),
       bootstrapPeers,
       pdUrl: cluster.status?.pd,
+      joinUrl: joinUrlOf(ctx.group),
+      ownPdServes:
+        isKnown(snapshot) &&
+        ownPdServes(snapshot.members.values(), primaryPdGroup(ctx.groups.get(PD_COMPONENT) ?? [])?.metadata.name),
     });
     return renderPdConfig(instance, membership);
   }
