@@ -14,6 +14,8 @@
 //   with a grace period sized to the regions; after: remove the evict-leader scheduler.
 // - scale-in (protocols/scale-in.ts), mode offline: evict leaders, wait for zero leaders, delete store in PD,
 //   wait for tombstone, remove the evict-leader scheduler; cancel: cancel store removal; mayRemove: max-replicas.
+// - failover (failover.ts): data-plane state from the store (Down is down), mode replace, only while PD answers
+//   with a healthy quorum.
 import { peerServiceName } from '../../core/api/names.ts';
 import { type Logger, silentLogger } from '../../core/observability/log.ts';
 import type {
@@ -39,6 +41,7 @@ import {
   TIKV_CLIENT_PORT,
   TIKV_STATUS_PORT,
 } from './config.ts';
+import { tikvDataPlaneState, tikvFailover } from './failover.ts';
 import { type HealthVerdict, storeHealth } from './health.ts';
 import { PdAccess } from './pd-access.ts';
 import { renderTikvPod } from './pod.ts';
@@ -145,6 +148,8 @@ export function createTikvPlugin(opts: TikvPluginOptions): ComponentPlugin<TikvV
     },
 
     health: (ctx: TikvContext) => storeHealth(ctx.dataPlane, lastHealth(ctx)),
+    dataPlaneState: (ctx: TikvContext) => tikvDataPlaneState(ctx.dataPlane),
+    failover: tikvFailover(pd),
 
     syncSteps: [reportStore(), syncStoreLabels(pd)],
     restart: tikvRestartProtocol(pd, {
