@@ -58,6 +58,8 @@ export interface ControllerDeps {
    * 5 minutes; core/failover/lost-node.ts). A Pod on a node that is gone is force-deleted at once.
    */
   lostNodeGracePeriodMs?: number;
+  /** How often a scale-in the plugin refused is asked again (default 30 s, see the group reconciler). */
+  refusalRecheckMs?: number;
 }
 
 /** The informers the reconcilers of one plugin read. */
@@ -221,6 +223,7 @@ function groupControllerFor(plugin: AnyComponentPlugin, inputs: GroupControllerI
         pvcs: inputs.pvcs,
         groupsOfCluster: inputs.groupsOfCluster,
         ...(inputs.health ? { health: inputs.health } : {}),
+        ...(deps.refusalRecheckMs !== undefined ? { refusalRecheckMs: deps.refusalRecheckMs } : {}),
       }),
     )
     .watches(groups, forSelf())

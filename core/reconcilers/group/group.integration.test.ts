@@ -61,7 +61,8 @@ async function setup(opts: {
   const { cp } = fixture;
   const ns = await createTestNamespace(cp, 'group');
   const plugin = new SamplePlugin({ dataPlane: new SampleDataPlane(), scaleInMode: opts.mode ?? 'delete' });
-  const operator = await startSampleOperator(cp, [plugin], ns);
+  // Refused scale-ins are asked again after a second here (30 s by default).
+  const operator = await startSampleOperator(cp, [plugin], ns, { refusalRecheckMs: 1000 });
   running = { operator };
   await cp.api.create(`${API}/namespaces/${ns}/clusters`, sampleCluster('c', ns, opts.cluster ?? {}));
   await cp.api.create(
@@ -516,9 +517,8 @@ describe('group reconciler', () => {
         'SampleGroup g: scale-in of 1 instance refused: the sample quorum needs 3 members',
       );
       expect(await names()).toEqual(['g-0', 'g-1', 'g-2']);
+      // Nothing reports the plugin's change of mind to the group: the refusal is asked again by itself.
       plugin.removalRefusal = undefined;
-      // Nothing reports the plugin's change of mind: touch the group.
-      await patchGroup({ metadata: { annotations: { touched: 'yes' } } });
       await settled(2);
       expect(await names()).toEqual(['g-0', 'g-1']);
     },

@@ -36,7 +36,7 @@ import { computeRevisions, type RevisionPlan } from '../../revision/revisions.ts
 import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileResult, Reconciler } from '../../runtime/reconciler.ts';
 import { formatConditionTime, getCondition } from '../../tasks/conditions.ts';
-import { complete, type TaskResult, wait } from '../../tasks/result.ts';
+import { complete, retry, type TaskResult, wait } from '../../tasks/result.ts';
 import { formatTaskSummary, runTasks, toReconcileResult } from '../../tasks/runner.ts';
 import { persistStatus } from '../../tasks/status.ts';
 import { allOf, breakIf, sequence, type Task, task, when } from '../../tasks/task.ts';
@@ -77,7 +77,15 @@ export interface GroupReconcilerDeps {
   pendingWrites?: PendingWrites;
   /** Unhealthy and failed-over instance gauges (core/observability/metrics.ts). */
   health?: GroupHealthObserver;
+  /** How often a refused scale-in is asked again (default 30 s). */
+  refusalRecheckMs?: number;
 }
+
+/**
+ * A plugin refuses a scale-in from data-plane facts (PD's max-replicas, member health) whose changes do not
+ * always reach the group as an event, so a refusal is looked at again after this long rather than waited on.
+ */
+export const DEFAULT_REFUSAL_RECHECK_MS = 30_000;
 
 interface GroupContext {
   namespace: string;
@@ -581,7 +589,7 @@ export class GroupReconciler implements Reconciler {
       logger: this.logger,
       unreplaced: ctx.failover?.unreplaced ?? [],
     });
-    if (plan.refusal) return wait(plan.refusal);
+    if (plan.refusal) return retry(this.deps.refusalRecheckMs ?? DEFAULT_REFUSAL_RECHECK_MS, plan.refusal);
     const last = plan.actions[plan.actions.length - 1];
     if (last?.kind !== 'wait') return complete();
     // Nothing reports that minReadySeconds passed: come back exactly then.

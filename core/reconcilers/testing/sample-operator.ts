@@ -34,7 +34,7 @@ export async function startSampleOperator(
   cp: ControlPlane,
   plugins: readonly AnyComponentPlugin[],
   namespace: string,
-  opts: { lostNodeGracePeriodMs?: number; metrics?: OperatorMetrics } = {},
+  opts: { lostNodeGracePeriodMs?: number; refusalRecheckMs?: number; metrics?: OperatorMetrics } = {},
 ): Promise<SampleOperator> {
   const level = process.env.TIKV_TEST_LOG;
   const logger: Logger =
@@ -59,6 +59,7 @@ export async function startSampleOperator(
     namespace,
     workers: 2,
     ...(opts.lostNodeGracePeriodMs !== undefined ? { lostNodeGracePeriodMs: opts.lostNodeGracePeriodMs } : {}),
+    ...(opts.refusalRecheckMs !== undefined ? { refusalRecheckMs: opts.refusalRecheckMs } : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   await manager.start();
