@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import type { EventHandler, Informer } from '../../../core/cache/informer.ts';
 import type { KubeObject } from '../../../core/kube/object.ts';
 import { FakeClock } from '../../../core/runtime/clock.ts';
+import { legacyLabels, legacyNames, legacyPdUrl, legacyStoreAddress } from '../../legacy/objects.ts';
 import type { PodLike } from './drive/observations.ts';
 import { parseJsonLossless } from './pd-json.ts';
 import { type ObservedEvent, type Simulator, type SimulatorOptions, startSimulator } from './simulator.ts';
@@ -164,5 +165,37 @@ describe('startSimulator', () => {
     await sim.stop();
     expect(sim.resolver.resolve('http://pd.example.internal:2379/x')).toBe('http://pd.example.internal:2379/x');
     await expect(fetch(`${one?.url}/pd/api/v1/health`)).rejects.toThrow();
+  });
+
+  test("a legacy TikvCluster's Pods and a new Cluster's Pods of the same name are members and stores of one PD", async () => {
+    const sim = await start({ autoTick: false });
+    const legacyPod = (component: 'pd' | 'tikv', i: number): PodLike => ({
+      metadata: {
+        name: legacyNames.pod('basic', component, i),
+        namespace: 'default',
+        uid: `uid-legacy-${component}-${i}`,
+        labels: legacyLabels('basic', component),
+      },
+      spec: {
+        hostname: legacyNames.pod('basic', component, i),
+        subdomain: legacyNames.peerService('basic', component),
+        volumes: [{ name: component, persistentVolumeClaim: { claimName: legacyNames.claim('basic', component, i) } }],
+      },
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    for (const i of [0, 1, 2]) sim.observe(add(legacyPod('pd', i)));
+    for (const i of [0, 1, 2]) sim.observe(add(legacyPod('tikv', i)));
+    sim.observe(add(pod('basic-pdg-0', 'pd')));
+    sim.observe(add(pod('basic-kvg-0', 'tikv')));
+    const model = sim.cluster('default', 'basic')?.model;
+    expect(sim.clusters()).toHaveLength(1);
+    expect(model?.members().map((m) => m.name)).toEqual(['basic-pd-0', 'basic-pd-1', 'basic-pd-2', 'basic-pdg-0']);
+    expect(model?.stores().map((st) => st.address)).toEqual([
+      ...[0, 1, 2].map((i) => legacyStoreAddress('basic', i, 'default')),
+      'basic-kvg-0.basic-tikv-peer.default.svc:20160',
+    ]);
+    // The legacy PD Service URL every legacy TiKV was started with reaches the same PD.
+    const members = await pdGet(sim, `${legacyPdUrl('basic', 'default')}/pd/api/v1/members`);
+    expect((members.body as { members: unknown[] }).members).toHaveLength(4);
   });
 });

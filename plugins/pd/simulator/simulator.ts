@@ -13,6 +13,7 @@ import { MappingResolver, type Unmap } from '../../../core/net/resolver.ts';
 import { type Logger, silentLogger } from '../../../core/observability/log.ts';
 import type { RunningServer } from '../../../core/platform/runtime.ts';
 import { type CancelTimer, type Clock, realClock } from '../../../core/runtime/clock.ts';
+import { legacyPodSelector } from '../../legacy/objects.ts';
 import { serveSimulatedCluster } from './api/server.ts';
 import {
   type ClusterRef,
@@ -110,6 +111,8 @@ interface ClusterEntry extends SimulatedCluster {
 
 /** Pod label selector of the Pods the simulator cares about. */
 export const simulatedPodSelector = `${labelKeys.component} in (pd,tikv)`;
+/** The legacy tikv-operator's PD and TiKV Pods (a second watch: one selector cannot match either label set). */
+export { legacyPodSelector } from '../../legacy/objects.ts';
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const sim = new SimulatorImpl(opts);
@@ -236,6 +239,7 @@ class SimulatorImpl implements Simulator {
       this.factory = factory;
       const scope = { namespace: this.opts.namespace };
       this.connect('Pod', factory.informerFor(kinds.Pod, { ...scope, labelSelector: simulatedPodSelector }));
+      this.connect('Pod', factory.informerFor(kinds.Pod, { ...scope, labelSelector: legacyPodSelector }));
       this.connect('PersistentVolumeClaim', factory.informerFor(kinds.PersistentVolumeClaim, scope));
       this.connect('Service', factory.informerFor(kinds.Service, scope));
       factory.startAll();

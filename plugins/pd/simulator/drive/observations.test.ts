@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { legacyLabels, legacyNames, legacyStoreAddress } from '../../../legacy/objects.ts';
 import { dataIdentity, observePod, observeService, type PodLike, podHost } from './observations.ts';
 
 function pod(
@@ -119,5 +120,75 @@ describe('observing Services', () => {
     expect(observeService({ metadata: { name: 'web', namespace: 'ns1' }, spec: { selector: { app: 'web' } } })).toBe(
       undefined,
     );
+  });
+});
+
+describe('legacy tikv-operator objects', () => {
+  /** A Pod of the legacy StatefulSet `<tc>-<component>`, as the StatefulSet controller creates it. */
+  function legacyPod(tc: string, component: 'pd' | 'tikv', ordinal: number, labels: Record<string, string> = {}) {
+    const name = legacyNames.pod(tc, component, ordinal);
+    const claim = legacyNames.claim(tc, component, ordinal);
+    return {
+      metadata: { name, namespace: 'tikv', uid: `uid-${name}`, labels: { ...legacyLabels(tc, component), ...labels } },
+      spec: {
+        hostname: name,
+        subdomain: legacyNames.peerService(tc, component),
+        volumes: [{ name: component, persistentVolumeClaim: { claimName: claim } }],
+      },
+      status: {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: [{ name: component, state: { running: {} } }],
+      },
+    } satisfies PodLike;
+  }
+
+  test('a legacy PD Pod is a member of the cluster named like the TikvCluster, named after its Pod, at the legacy URLs', () => {
+    expect(observePod(legacyPod('basic', 'pd', 2), false)).toEqual({
+      component: 'pd',
+      cluster: { namespace: 'tikv', name: 'basic' },
+      pod: 'basic-pd-2',
+      host: 'basic-pd-2.basic-pd-peer.tikv.svc',
+      serving: true,
+      member: {
+        name: 'basic-pd-2',
+        clientUrls: ['http://basic-pd-2.basic-pd-peer.tikv.svc:2379'],
+        peerUrls: ['http://basic-pd-2.basic-pd-peer.tikv.svc:2380'],
+        dataId: 'tikv/pd-basic-pd-2',
+      },
+    });
+  });
+
+  test('a legacy TiKV Pod is a store at the legacy advertise address, on its StatefulSet claim', () => {
+    expect(observePod(legacyPod('basic', 'tikv', 0), false)).toMatchObject({
+      component: 'tikv',
+      cluster: { namespace: 'tikv', name: 'basic' },
+      running: true,
+      store: { address: legacyStoreAddress('basic', 0, 'tikv'), dataId: 'tikv/tikv-basic-tikv-0' },
+    });
+  });
+
+  test.each([
+    ['the discovery Deployment', { 'app.kubernetes.io/component': 'discovery' }],
+    ['another manager', { 'app.kubernetes.io/managed-by': 'helm' }],
+    ['another app name', { 'app.kubernetes.io/name': 'tidb-cluster' }],
+    ['no instance label', { 'app.kubernetes.io/instance': '' }],
+  ])('%s is not simulated', (_name, labels) => {
+    expect(observePod(legacyPod('basic', 'pd', 0, labels), false)).toBeUndefined();
+  });
+
+  test('the operator labels win over legacy ones on the same Pod', () => {
+    const both = legacyPod('basic', 'pd', 0, { 'tikv.org/cluster': 'other', 'tikv.org/component': 'pd' });
+    expect(observePod(both, false)).toMatchObject({ cluster: { name: 'other' } });
+  });
+
+  test("the legacy Services name the TikvCluster's simulated cluster", () => {
+    const selector = legacyLabels('basic', 'pd');
+    expect(observeService({ metadata: { name: 'basic-pd', namespace: 'tikv' }, spec: { selector } })).toEqual({
+      cluster: { namespace: 'tikv', name: 'basic' },
+      host: 'basic-pd.tikv.svc',
+    });
+    const partial = { 'app.kubernetes.io/instance': 'basic', 'app.kubernetes.io/component': 'pd' };
+    expect(observeService({ metadata: { name: 'x', namespace: 'tikv' }, spec: { selector: partial } })).toBeUndefined();
   });
 });

@@ -2,9 +2,14 @@
 // a PD Pod that is Running and Ready is a serving PD member; a TiKV Pod that is Running is a TiKV process on its
 // data (its PVCs); a Pod that is gone, terminating or crashed is a process that stopped; a deleted PVC is data
 // that is gone for good; a Service selecting a cluster's Pods is a DNS name of that cluster.
+//
+// Pods and Services of the legacy tikv-operator (a TikvCluster's StatefulSets, labelled app.kubernetes.io/*) are
+// recognised too: they belong to the simulated cluster of the same namespace and name as the TikvCluster, so a
+// new Cluster of that name shares their PD, as it does in a live migration.
 
 import { labelKeys } from '../../../../core/api/labels.ts';
 import type { KubeObject } from '../../../../core/kube/object.ts';
+import { legacyClusterOf, legacyComponentOf } from '../../../legacy/objects.ts';
 import type { StoreSpec } from '../model/cluster.ts';
 import type { MemberSpec } from '../model/members.ts';
 
@@ -112,14 +117,50 @@ export function clusterOf(obj: KubeObject): ClusterRef | undefined {
   return { namespace: obj.metadata.namespace ?? 'default', name };
 }
 
+/** Who a PD or TiKV Pod is in its cluster: its component, its cluster, and (PD) its member name. */
+export interface PodIdentity {
+  component: 'pd' | 'tikv';
+  cluster: ClusterRef;
+  /** PD's `name`. */
+  memberName: string;
+}
+
+/** A Pod of this operator: `tikv.org/*` labels; the member is named after the instance (else the Pod). */
+export function operatorPodIdentity(pod: KubeObject): PodIdentity | undefined {
+  const component = pod.metadata.labels?.[labelKeys.component];
+  const cluster = clusterOf(pod);
+  if (!cluster || (component !== 'pd' && component !== 'tikv')) return undefined;
+  return { component, cluster, memberName: pod.metadata.labels?.[labelKeys.instance] ?? pod.metadata.name };
+}
+
+/**
+ * A Pod of the legacy tikv-operator's StatefulSets: `app.kubernetes.io/*` labels, cluster = the TikvCluster
+ * (`app.kubernetes.io/instance`); the legacy PD started with `--name=${POD_NAME}`, so the member is the Pod.
+ */
+export function legacyPodIdentity(pod: KubeObject): PodIdentity | undefined {
+  const labels = pod.metadata.labels;
+  const component = legacyComponentOf(labels);
+  const name = legacyClusterOf(labels);
+  if (!component || !name) return undefined;
+  return {
+    component,
+    cluster: { namespace: pod.metadata.namespace ?? 'default', name },
+    memberName: pod.metadata.name,
+  };
+}
+
+export function podIdentity(pod: KubeObject): PodIdentity | undefined {
+  return operatorPodIdentity(pod) ?? legacyPodIdentity(pod);
+}
+
 /**
  * A PD or TiKV Pod of a cluster as the simulator sees it; undefined for other Pods. `deleted` is true when the
  * Pod is gone from the API (a delete event).
  */
 export function observePod(pod: PodLike, deleted: boolean, ports: Ports = defaultPorts): PodObservation | undefined {
-  const component = pod.metadata.labels?.[labelKeys.component];
-  const cluster = clusterOf(pod);
-  if (!cluster || (component !== 'pd' && component !== 'tikv')) return undefined;
+  const identity = podIdentity(pod);
+  if (!identity) return undefined;
+  const { component, cluster } = identity;
   const host = podHost(pod);
   const alive = !deleted && isAlivePhase(pod);
   if (component === 'pd') {
@@ -130,8 +171,7 @@ export function observePod(pod: PodLike, deleted: boolean, ports: Ports = defaul
       host,
       serving: alive && isReady(pod),
       member: {
-        // PD's `name` is the instance name (what the operator writes into the PD config), else the Pod name.
-        name: pod.metadata.labels?.[labelKeys.instance] ?? pod.metadata.name,
+        name: identity.memberName,
         clientUrls: [`http://${host}:${ports.pdClient}`],
         peerUrls: [`http://${host}:${ports.pdPeer}`],
         dataId: dataIdentity(pod),
@@ -154,10 +194,19 @@ export function observePod(pod: PodLike, deleted: boolean, ports: Ports = defaul
 
 /** The cluster whose PD (or TiKV) Pods a Service selects, from the selector's cluster and component labels. */
 export function observeService(svc: ServiceLike): { cluster: ClusterRef; host: string } | undefined {
-  const selector = svc.spec?.selector ?? {};
-  const name = selector[labelKeys.cluster];
-  const component = selector[labelKeys.component];
-  if (!name || (component !== 'pd' && component !== 'tikv')) return undefined;
+  const name = selectedCluster(svc.spec?.selector ?? {});
+  if (!name) return undefined;
   const namespace = svc.metadata.namespace ?? 'default';
   return { cluster: { namespace, name }, host: `${svc.metadata.name}.${namespace}.svc` };
+}
+
+/**
+ * The cluster whose PD or TiKV Pods a selector picks: by `tikv.org/*` labels, or by the legacy operator's (its
+ * `<tc>-pd`, `<tc>-pd-peer` and `<tc>-tikv-peer` select with all four of them).
+ */
+function selectedCluster(selector: Readonly<Record<string, string>>): string | undefined {
+  const component = selector[labelKeys.component];
+  const name = selector[labelKeys.cluster];
+  if (name && (component === 'pd' || component === 'tikv')) return name;
+  return legacyClusterOf(selector);
 }
