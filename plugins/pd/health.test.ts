@@ -16,6 +16,31 @@ describe('pdHealth', () => {
   ] as const)('%s', (_name, view, ready, healthy, reason) => {
     expect(pdHealth(view, ready)).toEqual({ healthy, reason });
   });
+
+  // An operator that just restarted has neither PD's state nor the per-Pod ready answers in memory.
+  const lastHealthy = { healthy: true, reason: 'the member is healthy' };
+  const lastUnhealthy = { healthy: false, reason: 'PD reports member 1 unhealthy' };
+  test.each([
+    ['PD not read yet keeps a healthy verdict', pdView(undefined, 'pd-1'), undefined, lastHealthy, lastHealthy],
+    ['PD not read yet keeps an unhealthy verdict', pdView(undefined, 'pd-1'), undefined, lastUnhealthy, lastUnhealthy],
+    ['ready not asked yet keeps a healthy verdict', pdView(three, 'pd-1'), undefined, lastHealthy, lastHealthy],
+    [
+      'ready not asked yet does not keep an unhealthy verdict',
+      pdView(three, 'pd-1'),
+      undefined,
+      lastUnhealthy,
+      { healthy: false, reason: 'waiting for /pd/api/v2/ready' },
+    ],
+    [
+      'what PD says wins over the last verdict',
+      pdView(three, 'pd-2'),
+      true,
+      lastHealthy,
+      { healthy: false, reason: 'PD reports member 10000000000000002 unhealthy' },
+    ],
+  ] as const)('%s', (_name, view, ready, last, expected) => {
+    expect(pdHealth(view, ready, last)).toEqual(expected);
+  });
 });
 
 describe('memberReport', () => {

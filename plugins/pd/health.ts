@@ -57,13 +57,19 @@ export interface Health {
   reason: string;
 }
 
-/** Whether the member serves. `ready`: /pd/api/v2/ready of this Pod (undefined: not asked yet). */
-export function pdHealth(view: PdView, ready: boolean | undefined): Health {
-  if (!isKnown(view.snapshot)) return { healthy: false, reason: 'PD has not answered yet' };
+/**
+ * Whether the member serves. `ready`: /pd/api/v2/ready of this Pod (undefined: not asked yet). `last`: the verdict
+ * the instance's Ready condition records; it stands while PD has not been read (an operator that just started), so
+ * that a restart of the operator does not make every member look unavailable, which the updater would take as
+ * "free to update" (it takes unavailable instances first).
+ */
+export function pdHealth(view: PdView, ready: boolean | undefined, last?: Health): Health {
+  if (!isKnown(view.snapshot)) return last ?? { healthy: false, reason: 'PD has not answered yet' };
   const member = view.member;
   if (!member) return { healthy: false, reason: 'PD does not list the member yet' };
   if (!member.health) return { healthy: false, reason: `PD reports member ${member.id} unhealthy` };
-  if (ready === undefined) return { healthy: false, reason: 'waiting for /pd/api/v2/ready' };
+  // The answer is cached per Pod in memory: after an operator restart a healthy member keeps its verdict until asked.
+  if (ready === undefined) return last?.healthy ? last : { healthy: false, reason: 'waiting for /pd/api/v2/ready' };
   if (!ready) return { healthy: false, reason: 'PD has not loaded its regions yet (/pd/api/v2/ready)' };
   return { healthy: true, reason: member.leader ? 'the member is healthy and the PD leader' : 'the member is healthy' };
 }

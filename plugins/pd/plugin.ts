@@ -26,6 +26,7 @@ import type {
   RestartProtocol,
   ScaleInProtocol,
 } from '../../core/plugin/contract.ts';
+import { type Condition, getCondition } from '../../core/tasks/conditions.ts';
 import { complete, retry, type TaskResult } from '../../core/tasks/result.ts';
 import { type Task, task } from '../../core/tasks/task.ts';
 import { PD_COMPONENT, PD_DATA_DIRECTORY, pdConditionTypes, pdGroupKind, pdKind, validatePDConfig } from './api.ts';
@@ -249,7 +250,7 @@ export class PdPlugin implements ComponentPlugin<PdView> {
     const answer = this.readiness.get(keyOf(ctx.instance));
     const podUid = ctx.pod?.metadata.uid;
     const ready = answer !== undefined && answer.podUid === podUid ? answer.ready : undefined;
-    return pdHealth(currentView(this.access, ctx), ready);
+    return pdHealth(currentView(this.access, ctx), ready, lastHealth(ctx.instance));
   }
 
   /**
@@ -303,4 +304,13 @@ function keyOf(instance: InstanceObject): string {
 /** The PD plugin, on the operator's shared PD client factory and state sources. */
 export function createPdPlugin(opts: PdPluginOptions): PdPlugin {
   return new PdPlugin(opts);
+}
+
+/** The health verdict the instance's Ready condition records (a Pod-level reason is not a verdict on PD). */
+function lastHealth(instance: InstanceObject): { healthy: boolean; reason: string } | undefined {
+  const ready = getCondition((instance.status as { conditions?: Condition[] } | undefined)?.conditions, 'Ready');
+  if (ready?.status === 'True') return { healthy: true, reason: ready.message ?? '' };
+  if (ready?.status === 'False' && ready.reason === 'InstanceNotHealthy')
+    return { healthy: false, reason: ready.message ?? '' };
+  return undefined;
 }
