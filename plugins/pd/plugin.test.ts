@@ -270,7 +270,8 @@ describe('bootstrap and join', () => {
 describe('health and status', () => {
   test('a member is healthy once PD lists it healthy and its /pd/api/v2/ready answers', async () => {
     const s = await setup();
-    const { ctx, conditions } = instanceContext(s, member(1));
+    // A new member: no Ready verdict recorded yet (a recorded one would stand until ready() is asked).
+    const { ctx, conditions } = instanceContext(s, member(1, { status: { conditions: [] } }));
     expect(s.plugin.health(ctx)).toEqual({ healthy: false, reason: 'waiting for /pd/api/v2/ready' });
     expect(kinds(await run(s.plugin.syncSteps, ctx))).toEqual(['complete', 'complete']);
     expect(s.plugin.health(ctx)).toEqual({ healthy: true, reason: 'the member is healthy' });
