@@ -38,6 +38,10 @@ describe('API request counts', () => {
       byVerb: { watch: 1, create: 7, apply: 3, get: 1, patch: 4 },
       writesByResource: { Pod: 7, TiKV: 3, Lease: 4 },
       errors: 2,
+      failed: [
+        { verb: 'create', resource: 'Pod', code: '409', count: 1 },
+        { verb: 'get', resource: 'Lease', code: '<error>', count: 1 },
+      ],
     });
   });
 

@@ -26,6 +26,8 @@ export interface ApiSummary {
   writesByResource: Record<string, number>;
   /** Requests answered with a status >= 400 or not answered at all (`<error>`); conflicts (409) included. */
   errors: number;
+  /** Those requests by verb, resource and code (a 409 on a status write, a 404 on a delete of something gone). */
+  failed: ApiRequestCount[];
 }
 
 /** The counts of the operator's metrics text. */
@@ -56,7 +58,16 @@ export interface SummaryOptions {
 
 export function summarize(counts: readonly ApiRequestCount[], opts: SummaryOptions = {}): ApiSummary {
   const excluded = new Set(opts.excludeResources ?? []);
-  const out: ApiSummary = { total: 0, reads: 0, writes: 0, watches: 0, byVerb: {}, writesByResource: {}, errors: 0 };
+  const out: ApiSummary = {
+    total: 0,
+    reads: 0,
+    writes: 0,
+    watches: 0,
+    byVerb: {},
+    writesByResource: {},
+    errors: 0,
+    failed: [],
+  };
   for (const c of counts) {
     if (excluded.has(c.resource)) continue;
     out.total += c.count;
@@ -68,7 +79,10 @@ export function summarize(counts: readonly ApiRequestCount[], opts: SummaryOptio
       out.writesByResource[c.resource] = (out.writesByResource[c.resource] ?? 0) + c.count;
     }
     const status = Number(c.code);
-    if (!Number.isFinite(status) || status >= 400) out.errors += c.count;
+    if (!Number.isFinite(status) || status >= 400) {
+      out.errors += c.count;
+      out.failed.push({ ...c });
+    }
   }
   return out;
 }

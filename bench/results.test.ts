@@ -26,7 +26,7 @@ const step = (over: Partial<StepResult>): StepResult => ({
     resolutionMs: 25,
   },
   instances: { basis: 'created', count: 6 },
-  api: { total: 100, reads: 10, writes: 60, watches: 30, byVerb: {}, writesByResource: {}, errors: 0 },
+  api: { total: 100, reads: 10, writes: 60, watches: 30, byVerb: {}, writesByResource: {}, errors: 0, failed: [] },
   writesPerInstance: 10,
   operatorMsPerInstance: 1_224.17,
   cpuSeconds: 1.5,
