@@ -3,7 +3,7 @@
 // clear line; other failures (a refused CRD downgrade, an unreachable apiserver) exit 1, also with one line.
 import { KubeConfigError } from '../core/kube/config.ts';
 import { runCrdsCommand } from './crds/command.ts';
-import { processMigrateIO, runMigrateCommand } from './migrate/command.ts';
+import { processMigrateEnvironment, processMigrateIO, runMigrateCommand } from './migrate/command.ts';
 import { parseRunOptions, runUsage, UsageError } from './operator/options.ts';
 import { runOperator } from './operator/run.ts';
 import { controllerSetups } from './plugins.ts';
@@ -14,7 +14,7 @@ const usage = `Usage: tikv-operator <command> [flags]
 Commands:
   run       run the operator (in-cluster or from a kubeconfig)
   crds      print or install the CustomResourceDefinitions
-  migrate   convert clusters of the legacy tikv-operator (TikvCluster) to this API
+  migrate   convert or migrate clusters of the legacy tikv-operator (TikvCluster) to this API
   version   print the version
 
 Run "tikv-operator <command> --help" for the flags of a command.
@@ -30,8 +30,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'crds':
       return runCrdsCommand(rest, writeStdout);
-    case 'migrate':
-      return runMigrateCommand(rest, processMigrateIO(writeStdout));
+    case 'migrate': {
+      // A first Ctrl-C stops a live migration between two steps (running it again continues); a second one ends
+      // the process as usual.
+      const interrupted = new AbortController();
+      if (rest[0] === 'run') process.once('SIGINT', () => interrupted.abort());
+      return runMigrateCommand(rest, processMigrateIO(writeStdout), processMigrateEnvironment(interrupted.signal));
+    }
     case 'version':
       if (rest.length > 0) throw new UsageError(`version takes no arguments, got "${rest[0]}"`);
       return print(`tikv-operator ${operatorVersion}\n`);

@@ -49,7 +49,8 @@ const documents = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS() 
 describe('flags', () => {
   test.each([
     [[], 'Usage: tikv-operator migrate <command>'],
-    [['--help'], 'Not built yet: the live migration'],
+    [['--help'], 'run       migrate a running TikvCluster without data loss (join-and-drain)'],
+    [['run', '--help'], 'Usage: tikv-operator migrate run <tikvcluster> [flags]'],
     [['convert', '--help'], 'warning: <field>: <reason>'],
     [['convert', '-h'], '--group-names <how>'],
   ])('%j shows help', async (args, text) => {
@@ -64,12 +65,55 @@ describe('flags', () => {
     [['convert', '-f', 'a.yaml', '--group-names', 'same'], '--group-names must be distinct or legacy, got "same"'],
     [['convert', '-f', 'a.yaml', '--force'], "Unknown option '--force'"],
     [['adopt'], 'unknown migrate command "adopt"; run "tikv-operator migrate --help"'],
+    [['run'], 'migrate run needs the name of the TikvCluster'],
+    [['run', 'a', 'b'], 'unexpected argument: b'],
+    [['run', 'a', '--timeout', 'soon'], '--timeout must be a positive duration such as 5m, got "soon"'],
+    [
+      ['run', 'a', '--evict-leader-timeout', '0s'],
+      '--evict-leader-timeout must be a positive duration such as 5m, got "0s"',
+    ],
+    [['run', 'a', '--group-names', 'legacy'], "Unknown option '--group-names'"],
   ])('%j is a usage error', (args, message) => {
     expect(() => parseMigrateCommand(args)).toThrow(UsageError);
     expect(() => parseMigrateCommand(args)).toThrow(message);
   });
 
-  test('all flags', () => {
+  test('run: defaults, and all flags', () => {
+    expect(parseMigrateCommand(['run', 'basic'])).toEqual({
+      command: 'run',
+      options: {
+        legacyName: 'basic',
+        acceptWarnings: false,
+        deleteVolumes: false,
+        legacyOperatorStopped: false,
+        evictLeaderTimeoutMs: 300_000,
+        dryRun: false,
+      },
+    });
+    const args = ['run', 'basic', '-n', 'tikv', '--name', 'kv', '-f', 'tc.yaml', '--accept-warnings'];
+    args.push('--delete-volumes', '--legacy-operator-stopped', '--evict-leader-timeout', '1m', '--timeout', '2h');
+    args.push('--pd-url', 'http://127.0.0.1:2379', '--dry-run', '--kubeconfig', 'k', '--context', 'c');
+    expect(parseMigrateCommand(args)).toEqual({
+      command: 'run',
+      options: {
+        legacyName: 'basic',
+        namespace: 'tikv',
+        clusterName: 'kv',
+        filename: 'tc.yaml',
+        acceptWarnings: true,
+        deleteVolumes: true,
+        legacyOperatorStopped: true,
+        evictLeaderTimeoutMs: 60_000,
+        timeoutMs: 7_200_000,
+        pdUrl: 'http://127.0.0.1:2379',
+        dryRun: true,
+        kubeconfig: 'k',
+        context: 'c',
+      },
+    });
+  });
+
+  test('convert: all flags', () => {
     expect(
       parseMigrateCommand(['convert', '-f', '-', '-o', 'out.yaml', '--name', 'n', '--group-names', 'legacy']),
     ).toEqual({

@@ -1,17 +1,30 @@
 // `tikv-operator migrate convert`: TikvCluster objects of the legacy tikv-operator in, the equivalent Cluster,
 // PDGroup and TiKVGroup out (one YAML stream), and every setting that is not carried as a warning on stderr.
-// Pure apart from the injected reads and writes, so the tests drive it in-process.
+// `tikv-operator migrate run`: the live migration of one running TikvCluster (join-and-drain,
+// plugins/legacy/migrate). Pure apart from the injected reads, writes and connections, so the tests drive it
+// in-process.
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import YAML, { parseAllDocuments } from 'yaml';
+import { parseDurationMs } from '../../core/api/duration.ts';
+import type { KubeClient } from '../../core/kube/client.ts';
+import { loadKubeConfig } from '../../core/kube/config.ts';
+import { RestKubeClient } from '../../core/kube/rest-client.ts';
+import { type AddressResolver, identityResolver } from '../../core/net/resolver.ts';
+import { type Clock, realClock } from '../../core/runtime/clock.ts';
 import { isTikvCluster, LEGACY_API_GROUP_VERSION, LEGACY_KIND } from '../../plugins/legacy/api.ts';
 import {
   type ConversionWarning,
   convertTikvCluster,
   type GroupNaming,
+  groupNamesFor,
   groupNamings,
   type TikvClusterConversion,
 } from '../../plugins/legacy/convert.ts';
+import type { MigrationDeps } from '../../plugins/legacy/migrate/observe.ts';
+import { planMigration, renderDryRun, runMigration } from '../../plugins/legacy/migrate/run.ts';
+import { defaultMigrationOptions, type MigrationTarget } from '../../plugins/legacy/migrate/state.ts';
+import { PdClientFactory } from '../../plugins/pd/client/pd-client.ts';
 import { UsageError } from '../operator/options.ts';
 import { operatorVersion } from '../version.ts';
 
@@ -21,11 +34,49 @@ Moves clusters of the legacy tikv-operator (TikvCluster, ${LEGACY_API_GROUP_VERS
 
 Commands:
   convert   print the Cluster, PDGroup and TiKVGroup equivalent to TikvCluster objects
+  run       migrate a running TikvCluster without data loss (join-and-drain): new PD members join the legacy
+            PD cluster, new TiKV stores join, legacy stores are removed through PD, the StatefulSets go
 
-Not built yet: the live migration of a running cluster (new PD members join the legacy PD cluster, new TiKV
-stores join, legacy stores are removed through PD). See docs/migration.md.
+See docs/migration.md. Run "tikv-operator migrate <command> --help" for the flags of a command.
+`;
 
-Run "tikv-operator migrate <command> --help" for the flags of a command.
+export const runUsage = `Usage: tikv-operator migrate run <tikvcluster> [flags]
+
+Moves a running TikvCluster to a Cluster, a PDGroup and a TiKVGroup without data loss (join-and-drain):
+  1. checks the preconditions (PD healthy, every store Up, no down peers, no evict-leader scheduler, the legacy
+     operator stopped) and converts the TikvCluster (as "migrate convert" does, groups <name>-pdg, <name>-kvg);
+  2. creates the Cluster and the PDGroup with spec.join = the legacy PD Service: the new PD members join the
+     legacy PD cluster (same cluster id, checked), and PD leadership moves to one of them;
+  3. creates the TiKVGroup and waits until its stores are Up;
+  4. removes the legacy stores one at a time, highest ordinal first: evict leaders, delete the store in PD,
+     wait until it is Tombstone, then lower the StatefulSet (its Pod goes);
+  5. removes the legacy PD members the same way (leadership away, quorum kept, delete in PD, then the Pod);
+  6. deletes the legacy StatefulSets (PVCs with --delete-volumes) and marks the TikvCluster converted.
+Progress is printed per step. All state lives in the API objects and in PD: after an interruption, run the same
+command again and it continues where it stopped. A failed precondition is refused with one line, and nothing
+is changed.
+
+The command must reach PD's Services (<name>-pd, later <name>-pdg): run it in the cluster, or give --pd-url.
+
+Flags:
+  -n, --namespace <ns>          namespace of the TikvCluster (default: the kubeconfig context's, else default)
+      --name <name>             name of the new Cluster (default: the TikvCluster's)
+  -f, --filename <path>         the TikvCluster (YAML), when its CRD is not served; "-" reads stdin
+      --accept-warnings         go ahead although the converter reports settings it does not carry as they were
+                                (review them first with "migrate convert")
+      --delete-volumes          delete the legacy PVCs at the end (default: keep them)
+      --legacy-operator-stopped the legacy operator is stopped (when the command may not list Deployments)
+      --evict-leader-timeout <d> how long a legacy store's leaders may take to leave (default 5m)
+      --timeout <duration>      stop after this long (run again to continue; default: no limit)
+      --pd-url <url>            reach PD only here (a kubectl port-forward) instead of its Services
+      --dry-run                 print the plan and what a run would do next; change nothing
+      --kubeconfig <path>       kubeconfig file (default: KUBECONFIG, in-cluster service account, ~/.kube/config)
+      --context <name>          kubeconfig context
+  -h, --help                    show this help
+
+Example:
+  tikv-operator migrate run basic -n tikv --dry-run
+  tikv-operator migrate run basic -n tikv
 `;
 
 export const convertUsage = `Usage: tikv-operator migrate convert -f <file> [flags]
@@ -52,7 +103,7 @@ Example:
 
 /** Printed once per run: applying the output next to a running legacy cluster does not migrate it. */
 export const bootstrapNote =
-  'note: the new PDGroup bootstraps its own PD cluster; applied next to a running legacy cluster it starts a second, empty cluster instead of joining the legacy one (the live migration that joins is not built yet: docs/migration.md)';
+  'note: the new PDGroup bootstraps its own PD cluster; applied next to a running legacy cluster it starts a second, empty cluster instead of joining the legacy one: to move a running cluster use "tikv-operator migrate run" (docs/migration.md)';
 
 export interface ConvertCommandOptions {
   filename: string;
@@ -61,7 +112,49 @@ export interface ConvertCommandOptions {
   groupNaming: GroupNaming;
 }
 
-export type MigrateCommand = { command: 'help'; text: string } | { command: 'convert'; options: ConvertCommandOptions };
+export interface RunCommandOptions {
+  legacyName: string;
+  namespace?: string;
+  clusterName?: string;
+  filename?: string;
+  acceptWarnings: boolean;
+  deleteVolumes: boolean;
+  legacyOperatorStopped: boolean;
+  evictLeaderTimeoutMs: number;
+  timeoutMs?: number;
+  pdUrl?: string;
+  dryRun: boolean;
+  kubeconfig?: string;
+  context?: string;
+}
+
+export type MigrateCommand =
+  | { command: 'help'; text: string }
+  | { command: 'convert'; options: ConvertCommandOptions }
+  | { command: 'run'; options: RunCommandOptions };
+
+/** The connections of `migrate run`; the binary makes them from the kubeconfig, tests pass their own. */
+export interface MigrateEnvironment {
+  /** The apiserver client and the namespace of the kubeconfig context. */
+  kube(options: { kubeconfig?: string; context?: string }): { client: KubeClient; namespace?: string };
+  /** How PD URLs are reached: the identity in a cluster, the simulator's mapping in tests. */
+  resolver: AddressResolver;
+  clock: Clock;
+  /** Aborted on Ctrl-C: the run stops between two steps. */
+  signal?: AbortSignal;
+  /** How soon `run` looks again while it waits (default 1 s). */
+  pollMs?: number;
+}
+
+export const processMigrateEnvironment = (signal?: AbortSignal): MigrateEnvironment => ({
+  kube: ({ kubeconfig, context }) => {
+    const loaded = loadKubeConfig({ path: kubeconfig, context });
+    return { client: new RestKubeClient(loaded.kubeConfig), namespace: loaded.namespace };
+  },
+  resolver: identityResolver,
+  clock: realClock,
+  ...(signal ? { signal } : {}),
+});
 
 /** Reads and writes of the command; the binary passes the process's, tests pass their own. */
 export interface MigrateIO {
@@ -126,10 +219,74 @@ export function parseMigrateCommand(argv: readonly string[]): MigrateCommand {
       if (values.name !== undefined) options.name = values.name;
       return { command: 'convert', options };
     }
+    case 'run':
+      return parseRunCommand(rest);
     default:
       throw new UsageError(`unknown migrate command "${sub}"; run "tikv-operator migrate --help"`);
   }
 }
+
+function parseRunCommand(args: string[]): MigrateCommand {
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; strict: true; allowPositionals: true; options: typeof runFlags }>
+  >;
+  try {
+    parsed = parseArgs({ args, strict: true, allowPositionals: true, options: runFlags });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help', text: runUsage };
+  const [legacyName, extra] = positionals;
+  if (legacyName === undefined) throw new UsageError('migrate run needs the name of the TikvCluster');
+  if (extra !== undefined) throw new UsageError(`unexpected argument: ${extra}`);
+  const duration = (flag: 'evict-leader-timeout' | 'timeout', fallback?: string): number | undefined => {
+    const raw = values[flag] ?? fallback;
+    if (raw === undefined) return undefined;
+    const ms = parseDurationMs(raw);
+    if (ms === undefined || ms <= 0)
+      throw new UsageError(`--${flag} must be a positive duration such as 5m, got "${raw}"`);
+    return ms;
+  };
+  const options: RunCommandOptions = {
+    legacyName,
+    acceptWarnings: values['accept-warnings'] === true,
+    deleteVolumes: values['delete-volumes'] === true,
+    legacyOperatorStopped: values['legacy-operator-stopped'] === true,
+    evictLeaderTimeoutMs: duration('evict-leader-timeout', '5m') as number,
+    dryRun: values['dry-run'] === true,
+  };
+  const timeoutMs = duration('timeout');
+  if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
+  for (const [flag, key] of [
+    ['namespace', 'namespace'],
+    ['name', 'clusterName'],
+    ['filename', 'filename'],
+    ['pd-url', 'pdUrl'],
+    ['kubeconfig', 'kubeconfig'],
+    ['context', 'context'],
+  ] as const) {
+    const value = values[flag];
+    if (value !== undefined) options[key] = value;
+  }
+  return { command: 'run', options };
+}
+
+const runFlags = {
+  namespace: { type: 'string', short: 'n' },
+  name: { type: 'string' },
+  filename: { type: 'string', short: 'f' },
+  'accept-warnings': { type: 'boolean' },
+  'delete-volumes': { type: 'boolean' },
+  'legacy-operator-stopped': { type: 'boolean' },
+  'evict-leader-timeout': { type: 'string' },
+  timeout: { type: 'string' },
+  'pd-url': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 function parseConvertArgs(args: string[]) {
   return parseArgs({
@@ -151,12 +308,17 @@ function isGroupNaming(value: string): value is GroupNaming {
 }
 
 /** Runs `migrate ...`; resolves with the exit code. */
-export async function runMigrateCommand(argv: readonly string[], io: MigrateIO): Promise<number> {
+export async function runMigrateCommand(
+  argv: readonly string[],
+  io: MigrateIO,
+  env: MigrateEnvironment = processMigrateEnvironment(),
+): Promise<number> {
   const parsed = parseMigrateCommand(argv);
   if (parsed.command === 'help') {
     await io.stdout(parsed.text);
     return 0;
   }
+  if (parsed.command === 'run') return runLiveMigration(parsed.options, io, env);
   const { filename, output, name, groupNaming } = parsed.options;
   const source = filename === '-' ? 'stdin' : filename;
   const text = filename === '-' ? await io.readStdin() : await readInput(io, filename);
@@ -256,4 +418,76 @@ function toYaml(value: unknown): string {
 
 function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? text;
+}
+
+/** `migrate run`: the live migration, or its plan with --dry-run. Exit 0 when done, 1 when refused or stopped. */
+async function runLiveMigration(options: RunCommandOptions, io: MigrateIO, env: MigrateEnvironment): Promise<number> {
+  const { client, namespace: contextNamespace } = env.kube({
+    ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+  });
+  const namespace = options.namespace ?? contextNamespace ?? 'default';
+  const cluster = options.clusterName ?? options.legacyName;
+  const groups = groupNamesFor(cluster, 'distinct');
+  const target: MigrationTarget = {
+    namespace,
+    legacyName: options.legacyName,
+    cluster,
+    pdGroup: groups.pd,
+    tikvGroup: groups.tikv,
+  };
+  const deps: MigrationDeps = {
+    kube: client,
+    pdClients: new PdClientFactory({ resolver: env.resolver, clock: env.clock }),
+    clock: env.clock,
+  };
+  if (options.pdUrl !== undefined) deps.pdUrl = options.pdUrl;
+  if (options.filename !== undefined) deps.tikvClusterFromFile = await tikvClusterFromFile(io, options);
+  const migrationOptions = {
+    ...defaultMigrationOptions,
+    acceptWarnings: options.acceptWarnings,
+    deleteVolumes: options.deleteVolumes,
+    legacyOperatorStopped: options.legacyOperatorStopped,
+    evictLeaderTimeoutMs: options.evictLeaderTimeoutMs,
+  };
+  if (options.dryRun) {
+    const report = await planMigration(deps, target, migrationOptions);
+    await io.stdout(renderDryRun(target, report));
+    return report.next.action.kind === 'refuse' ? 1 : 0;
+  }
+  const result = await runMigration(deps, target, {
+    ...migrationOptions,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(env.pollMs !== undefined ? { pollMs: env.pollMs } : {}),
+    ...(env.signal ? { signal: env.signal } : {}),
+    progress: (line) => io.stdout(`${line}\n`),
+  });
+  switch (result.outcome) {
+    case 'done':
+      await io.stdout(
+        `Next: move clients from ${target.legacyName}-pd:2379 to ${target.pdGroup}:2379, then delete the TikvCluster (docs/migration.md).\n`,
+      );
+      return 0;
+    case 'refused':
+      await io.stderr(`tikv-operator: migrate run refused [${result.phase}]: ${result.reason}\n`);
+      return 1;
+    case 'stopped':
+      await io.stderr(`tikv-operator: migrate run stopped: ${result.reason}\n`);
+      return 1;
+  }
+}
+
+async function tikvClusterFromFile(io: MigrateIO, options: RunCommandOptions): Promise<unknown> {
+  const filename = options.filename ?? '-';
+  const source = filename === '-' ? 'stdin' : filename;
+  const text = filename === '-' ? await io.readStdin() : await readInput(io, filename);
+  const matching = tikvClustersIn(text, source).filter(
+    (c) => (c as { metadata?: { name?: string } }).metadata?.name === options.legacyName,
+  );
+  if (matching.length !== 1) {
+    throw new MigrateInputError(
+      `${source}: expected one ${LEGACY_KIND} named ${options.legacyName}, found ${matching.length}`,
+    );
+  }
+  return matching[0];
 }
