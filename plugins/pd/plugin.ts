@@ -9,6 +9,8 @@
 //   scale-in      mode `delete`: transfer PD leader, keep PD quorum, delete member in PD, wait for member
 //                 removal; refused below a healthy quorum or for the last member (protocols/scale-in.ts)
 //   data plane    the shared PD state source: member changes wake the instances of those names
+//   failover      mode recreateEmpty: an unhealthy member is deleted from PD (the scale-in steps) and recreated
+//                 empty, only while the others keep quorum (failover.ts)
 //
 // The PD client factory and the state sources are created once at the composition root and shared with the
 // TiKV plugin: one poller per PD cluster.
@@ -17,6 +19,8 @@ import type {
   ComponentContext,
   ComponentPlugin,
   DataPlaneSource,
+  DataPlaneState,
+  FailoverProtocol,
   GroupObject,
   InstanceContext,
   InstanceObject,
@@ -42,6 +46,7 @@ import type { PdStateSources } from './client/data-plane-source.ts';
 import type { PdClientFactory } from './client/pd-client.ts';
 import type { PdSnapshot } from './client/snapshot.ts';
 import { pdUrls, renderPdConfig } from './config.ts';
+import { pdDataPlaneState, pdFailover } from './failover.ts';
 import { isFresh, isKnown, isPodReady, memberReport, type PdView, pdHealth, pdView, wasInitialized } from './health.ts';
 import { renderPdPod } from './pod.ts';
 import { BUSY_MS, currentView, type PdAccess, type PdContext, pdSourceOf } from './protocols/pd-access.ts';
@@ -88,6 +93,7 @@ export class PdPlugin implements ComponentPlugin<PdView> {
   readonly scaleIn: ScaleInProtocol<PdView>;
   readonly syncSteps: Task<PdContext>[];
   readonly dataPlaneSource: DataPlaneSource;
+  readonly failover: FailoverProtocol<PdView>;
 
   private readonly access: PdAccess;
   private readonly gracePeriodSeconds: number | undefined;
@@ -112,6 +118,7 @@ export class PdPlugin implements ComponentPlugin<PdView> {
       steps: pdScaleInSteps(this.access),
       mayRemove: (ctx, count) => this.mayRemove(ctx, count),
     };
+    this.failover = pdFailover(this.access);
     this.syncSteps = [
       task<PdContext>(pdSyncSteps.checkReady, (ctx) => this.checkReady(ctx)),
       task<PdContext>(pdSyncSteps.reportMember, (ctx) => this.reportMember(ctx)),
@@ -251,6 +258,10 @@ export class PdPlugin implements ComponentPlugin<PdView> {
     const podUid = ctx.pod?.metadata.uid;
     const ready = answer !== undefined && answer.podUid === podUid ? answer.ready : undefined;
     return pdHealth(currentView(this.access, ctx), ready, lastHealth(ctx.instance));
+  }
+
+  dataPlaneState(ctx: PdContext): DataPlaneState {
+    return pdDataPlaneState(currentView(this.access, ctx));
   }
 
   /**
