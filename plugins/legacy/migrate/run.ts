@@ -8,6 +8,7 @@ import {
   describeAction,
   describePlan,
   type MigrationAction,
+  migrationPhases,
   type PhaseReport,
   type PlannedStep,
   planNext,
@@ -124,13 +125,13 @@ export function renderDryRun(target: MigrationTarget, report: DryRunReport): str
       (p) => `  [${p.status === 'done' ? 'x' : p.status === 'next' ? '>' : ' '}] ${p.phase}: ${p.detail}`,
     ),
   ];
+  const { action, phase } = report.next;
   if (report.problems.length > 0) {
     lines.push('Preconditions that fail now:', ...report.problems.map((p) => `  - ${p}`));
   }
-  const { action, phase } = report.next;
   lines.push(
     action.kind === 'refuse'
-      ? `A run would refuse: ${action.reason}`
+      ? `A run would refuse [${phase}]${report.problems.length > 0 && phase === migrationPhases.preconditions ? ': the preconditions above fail' : `: ${action.reason}`}`
       : action.kind === 'done'
         ? 'Nothing left to do.'
         : `A run would start with [${phase}] ${describeAction(action)}`,
