@@ -264,6 +264,14 @@ test(
       expect(report?.violations).toEqual([]);
       expect(report?.clean).toBe(true);
 
+      // The CEL rule of the real CRD: the PDGroup's join may not be removed (it is what keeps it from bootstrapping).
+      const removal = await cp.api.patch(`${API}/namespaces/${ns}/pdgroups/${TC}-pdg`, { spec: { join: null } }).then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      );
+      expect(removal).toContain('join cannot be removed');
+      expect((await cp.api.get<Obj>(`${API}/namespaces/${ns}/pdgroups/${TC}-pdg`)).spec?.join).toBe(legacyUrl);
+
       // Running it again changes nothing.
       const again: MigrationAction[] = [];
       const rerun = await runMigration(deps(), target(ns), {
