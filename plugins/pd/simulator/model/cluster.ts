@@ -325,6 +325,8 @@ export class PdClusterModel {
    * a whole data id or one element of a comma-separated one (one PVC of several).
    */
   destroyData(dataToken: string): StoreRecord[] {
+    // A PD member deleted from PD may start again on a new claim of the same name: that is new data.
+    this.memberSet.forgetRemovedData(dataToken);
     const hit: StoreRecord[] = [];
     for (const store of this.storeMap.values()) {
       if (store.dataDestroyed) continue;

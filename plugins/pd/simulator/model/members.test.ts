@@ -128,6 +128,17 @@ describe('PD members', () => {
     expect(set.get(pdName(2))?.memberId).not.toBe(m.memberId);
   });
 
+  test('a removed member whose data directory was deleted may start again on a new claim of the same name', () => {
+    const set = threeMembers();
+    const m = set.get(pdName(2));
+    if (!m) throw new Error('missing');
+    set.remove(m);
+    set.forgetRemovedData(m.dataId);
+    const again = set.up(spec(2));
+    expect(again.ok && again.joined).toBe(true);
+    expect(set.get(pdName(2))?.memberId).not.toBe(m.memberId);
+  });
+
   test('a second member with the same name but other data is refused while the first exists', () => {
     const set = threeMembers();
     set.down(pdName(1));

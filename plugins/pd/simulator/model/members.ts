@@ -73,6 +73,16 @@ export class MemberSet {
     return { ok: true, member, joined: true };
   }
 
+  /**
+   * A data directory is gone (its PVC was deleted): a member that later starts on a claim of the same name starts
+   * on new, empty data, which etcd admits as a new member (an operator recreating a failed member empty).
+   */
+  forgetRemovedData(dataToken: string): void {
+    for (const [name, dataId] of this.removed) {
+      if (dataId === dataToken || dataId.split(',').includes(dataToken)) this.removed.delete(name);
+    }
+  }
+
   /** Its process is gone or unready; it stays a member. */
   down(name: string): void {
     this.setHealth(name, false);
