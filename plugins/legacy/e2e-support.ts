@@ -25,11 +25,15 @@ import {
 export const legacyPath = (ns: string, name = '') =>
   `/apis/${LEGACY_API_GROUP_VERSION}/namespaces/${ns}/${LEGACY_PLURAL}${name ? `/${name}` : ''}`;
 
-let crdInstalled: Promise<unknown> | undefined;
+const crdInstalled = new WeakMap<ControlPlane, Promise<unknown>>();
 /** The corrected legacy CRD (crds/legacy/), once per control plane. */
 export function installLegacyCrd(cp: ControlPlane): Promise<unknown> {
-  crdInstalled ??= cp.installCrds(join(repoRoot, 'crds', 'legacy'));
-  return crdInstalled;
+  let installed = crdInstalled.get(cp);
+  if (!installed) {
+    installed = cp.installCrds(join(repoRoot, 'crds', 'legacy'));
+    crdInstalled.set(cp, installed);
+  }
+  return installed;
 }
 
 export interface LegacyClusterShape {
