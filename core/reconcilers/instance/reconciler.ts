@@ -875,7 +875,8 @@ export class InstanceReconciler implements Reconciler {
         phase: pod.status?.phase ?? 'Pending',
       },
       node: nodeHealthOf(pod, nodeName === undefined ? undefined : this.deps.nodes.get(nodeName), now),
-      strandedVolumes: this.strandedVolumes(ctx),
+      // Only asked when it can matter (no running Pod): it reads every Node.
+      strandedVolumes: isPodRunning(pod) ? [] : this.strandedVolumes(ctx),
       dataPlane: ctx.dataPlaneLoaded ? this.plugin.dataPlaneState?.(ctx) : undefined,
       serving: ctx.health,
     });
