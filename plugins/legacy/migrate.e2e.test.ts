@@ -13,7 +13,7 @@ import { realClock } from '../../core/runtime/clock.ts';
 import { waitFor } from '../../core/testing/api.ts';
 import { createTestNamespace, useControlPlane } from '../../core/testing/fixtures.ts';
 import { PdClientFactory } from '../pd/client/pd-client.ts';
-import { API, type E2eOperator, PdConfigRecorder, startE2eOperator } from '../pd/e2e-support.ts';
+import { API, type E2eOperator, PdConfigRecorder, PdRecorder, startE2eOperator } from '../pd/e2e-support.ts';
 import { type Simulator, startSimulator } from '../pd/simulator/simulator.ts';
 import { createLegacyCluster, LegacyRemovalRecorder, legacyPath } from './e2e-support.ts';
 import type { MigrationDeps } from './migrate/observe.ts';
@@ -134,8 +134,10 @@ test(
 
     const removals = new LegacyRemovalRecorder(cp, ns, TC, model);
     const configs = new PdConfigRecorder(cp, ns);
+    const newPdPods = new PdRecorder(cp, ns, () => sim.cluster(ns, TC)?.model);
     await removals.start();
     await configs.start();
+    await newPdPods.start();
     try {
       // First run: stopped right after the first legacy store was deleted in PD (an interruption at any point).
       const interrupt = new AbortController();
@@ -237,6 +239,9 @@ test(
       expect((await cp.api.get<Obj>(`${API}/namespaces/${ns}/clusters/${TC}`)).status?.id).toBe(clusterId);
       // Once the new members serve, members join through the Cluster's own PD Service.
       expect(configs.last(`${TC}-pdg-0`)).toContain(`join = "http://${TC}-pdg.${ns}.svc:2379"`);
+      // ... and that switch, like everything else of the migration, restarted no new PD member.
+      expect(newPdPods.removals).toEqual([]);
+      expect(newPdPods.quorumLost).toBe(0);
 
       // The legacy StatefulSets are gone, their PVCs kept (no --delete-volumes); the TikvCluster says where it went.
       for (const sts of [`${TC}-pd`, `${TC}-tikv`]) {
@@ -284,6 +289,7 @@ test(
     } finally {
       await removals.stop();
       await configs.stop();
+      await newPdPods.stop();
     }
   },
   { timeout: 420_000 },
