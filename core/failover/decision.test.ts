@@ -240,6 +240,23 @@ describe('decideFailover (replace)', () => {
     expect(decideFailover(input({ settings: short, instances, mayFailover: refuse })).recheckAfterMs).toBe(3000);
   });
 
+  test('the condition names each failed instance and its replacement', () => {
+    const d = decideFailover(
+      input({
+        instances: [
+          kv(0),
+          kv(1, { ...down(90), ...failedSince(60) }),
+          kv(2, down(45)),
+          kv(3, { replacementFor: 'kv-1' }),
+        ],
+      }),
+    );
+    expect(d.fail?.name).toBe('kv-2');
+    expect(d.condition.message).toBe(
+      'failed over: kv-1 (replaced by kv-3), kv-2 (replaced by a new instance); 2 of at most 3',
+    );
+  });
+
   test('the refusal names the instance and the reason', () => {
     const d = decideFailover(
       input({

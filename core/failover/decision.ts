@@ -170,6 +170,7 @@ export function decideFailover(input: FailoverInput): FailoverDecision {
   if (decision.fail && replace) decision.failed = [...failed, decision.fail.name];
   const nowRecreating = decision.fail && !replace ? [...recreating, decision.fail.name] : recreating;
 
+  const replacedBy = new Map<string, string>();
   if (replace) {
     // A replacement is live when it exists (not deleting) and was created after the instance it replaces (a name
     // reused by a later instance is not the same failed instance).
@@ -184,7 +185,11 @@ export function decideFailover(input: FailoverInput): FailoverDecision {
           r.name !== failedName
         );
       });
-    decision.unreplaced = decision.failed.filter((name) => replacementOf(name) === undefined);
+    for (const name of decision.failed) {
+      const replacement = replacementOf(name);
+      if (replacement) replacedBy.set(name, replacement.name);
+    }
+    decision.unreplaced = decision.failed.filter((name) => !replacedBy.has(name));
     const chosen = new Set(input.chosenForRemoval);
     for (const r of active) {
       if (r.replacementFor === undefined) continue;
@@ -205,7 +210,7 @@ export function decideFailover(input: FailoverInput): FailoverDecision {
         status: 'True',
         reason: failoverReasons.FailedOver,
         message: replace
-          ? `failed over: ${outstanding.join(', ')} (${outstanding.length} of at most ${settings.maxFailovers})`
+          ? `failed over: ${outstanding.map((n) => `${n} (replaced by ${replacedBy.get(n) ?? 'a new instance'})`).join(', ')}; ${outstanding.length} of at most ${settings.maxFailovers}`
           : `recreating empty: ${outstanding.join(', ')}`,
       };
     } else if (candidates.length > 0) {

@@ -270,7 +270,10 @@ describe('failover (sample plugin)', () => {
         { timeoutMs: 60_000, intervalMs: 250, what: 'group g Ready with g-1 failed over' },
       );
       expect(condition(g, 'Ready')?.message).toBe('3 of 3 instances ready; failed over: g-1');
-      expect(condition(g, 'Failover')).toMatchObject({ status: 'True', message: 'failed over: g-1 (1 of at most 1)' });
+      expect(condition(g, 'Failover')).toMatchObject({
+        status: 'True',
+        message: 'failed over: g-1 (replaced by g-3); 1 of at most 1',
+      });
       expect(await t.names()).toEqual(['g-0', 'g-1', 'g-2', 'g-3']);
       expect(t.plugin.failoverQuestions).toContain('g-1');
       await t.eventOf('g', 'FailingOver');
@@ -526,7 +529,19 @@ describe('instances on failed nodes (sample plugin)', () => {
         await t.healthOf('g-0', 'NodeNotReady');
         // A drain or a user deletes the Pod: the dead kubelet never confirms it.
         await cp.api.delete(`/api/v1/namespaces/${t.ns}/pods/g-0`);
-        const forced = await t.eventOf('g-0', 'ForceDeletedPod');
+        const forced = await t.eventOf('g-0', 'ForceDeletedPod').catch(async (error: Error) => {
+          // What the node and the Pod showed (a kubelet that came back would have ended the Pod itself).
+          const node = await cp.api.get<Obj>(`/api/v1/nodes/${nodeName}`);
+          const pod = await t.pod('g-0');
+          throw new Error(
+            `${error.message}\nnode: ${JSON.stringify(node.status?.conditions)}\npod: ${JSON.stringify({
+              uid: pod?.metadata.uid,
+              old: oldPod.metadata.uid,
+              deleting: pod?.metadata.deletionTimestamp,
+              node: pod?.spec?.nodeName,
+            })}`,
+          );
+        });
         expect(forced.note).toContain(`on node ${nodeName}, which has not been Ready`);
         const readyNode = await cp.api.get<Obj>(`/api/v1/nodes/${nodeName}`);
         const notReadySince = Date.parse(
