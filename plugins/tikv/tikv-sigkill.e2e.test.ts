@@ -93,6 +93,16 @@ test('an operator SIGKILLed while a store evicts its leaders for an upgrade: a n
     if (!cluster) throw new Error(`no simulated cluster for ${ns}/basic`);
     return cluster.model;
   };
+  // PD places the regions while the stores register and adds the missing replicas right after: start from a
+  // fully replicated cluster, as a rolling upgrade in production does (see the note on miss-peer regions in
+  // docs/operations.md).
+  await waitFor(
+    async () =>
+      model()
+        .regions()
+        .every((r) => r.peers.length === model().replication().maxReplicas),
+    { timeoutMs: 30_000, what: 'every region at max-replicas' },
+  );
   const before = await get('tikvgroups/basic-tikv');
 
   const pods = new PodAvailabilityRecorder(cp, ns, STORES);
