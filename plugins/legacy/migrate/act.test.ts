@@ -131,9 +131,9 @@ describe('carryOut', () => {
   test('an eviction is timed from its first start; removing the scheduler forgets it', async () => {
     const s = setup();
     const id = String(s.pd.model.stores()[0]?.id);
-    s.deps.clock.advance(1_000);
+    await s.deps.clock.advance(1_000);
     await carryOut(s.deps, s.state, { kind: 'evictLeaders', storeId: id, address: 'a' }, s.evicting);
-    s.deps.clock.advance(1_000);
+    await s.deps.clock.advance(1_000);
     await carryOut(s.deps, s.state, { kind: 'evictLeaders', storeId: id, address: 'a' }, s.evicting);
     expect(s.evicting.get(id)).toBe(s.deps.clock.now() - 1_000);
     expect(s.pd.model.evictLeaderStores()).toEqual([Number(id)]);
