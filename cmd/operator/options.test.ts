@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { parseHttpAddress, parseRunOptions, UsageError } from './options.ts';
+import { operatorFeatureGates, parseHttpAddress, parseRunOptions, runUsage, UsageError } from './options.ts';
 
 describe('tikv-operator run flags', () => {
   test('defaults suit an in-cluster Deployment: leader election on, all namespaces, probes on 0.0.0.0:8080', () => {
@@ -17,7 +17,30 @@ describe('tikv-operator run flags', () => {
       httpPort: 8080,
       benchResults: 'bench/results/latest.json',
       lostNodeGracePeriodMs: 300_000,
+      featureGates: { LegacyTikvClusterAPI: false },
     });
+  });
+
+  test('--feature-gates turns operator feature gates on and off, Kubernetes style', () => {
+    expect(parseRunOptions(['--feature-gates=LegacyTikvClusterAPI=true'])).toMatchObject({
+      featureGates: { LegacyTikvClusterAPI: true },
+    });
+    expect(parseRunOptions(['--feature-gates', ' LegacyTikvClusterAPI = true ,'])).toMatchObject({
+      featureGates: { LegacyTikvClusterAPI: true },
+    });
+    // Repeated flags and entries: the last setting wins, as with Kubernetes components.
+    expect(
+      parseRunOptions(['--feature-gates=LegacyTikvClusterAPI=true', '--feature-gates=LegacyTikvClusterAPI=false']),
+    ).toMatchObject({ featureGates: { LegacyTikvClusterAPI: false } });
+    expect(parseRunOptions(['--feature-gates=LegacyTikvClusterAPI=false,LegacyTikvClusterAPI=true'])).toMatchObject({
+      featureGates: { LegacyTikvClusterAPI: true },
+    });
+    expect(parseRunOptions(['--feature-gates='])).toMatchObject({ featureGates: { LegacyTikvClusterAPI: false } });
+  });
+
+  test('the help names every feature gate', () => {
+    expect(runUsage).toContain('--feature-gates <Name=bool,...>');
+    for (const gate of Object.keys(operatorFeatureGates)) expect(runUsage).toContain(gate);
   });
 
   test('--lost-node-grace-period takes a duration', () => {
@@ -84,6 +107,16 @@ describe('tikv-operator run flags', () => {
     [['--http-address=8080'], '--http-address must be host:port'],
     [['--no-such-flag'], "Unknown option '--no-such-flag'"],
     [['extra'], 'unexpected argument: extra'],
+    [
+      ['--feature-gates=LegacyTikvClusterApi=true'],
+      '--feature-gates: unknown feature gate "LegacyTikvClusterApi"; known gates: LegacyTikvClusterAPI',
+    ],
+    [
+      ['--feature-gates=LegacyTikvClusterAPI=yes'],
+      '--feature-gates: LegacyTikvClusterAPI must be true or false, got "yes"',
+    ],
+    [['--feature-gates=LegacyTikvClusterAPI'], '--feature-gates: LegacyTikvClusterAPI needs a value'],
+    [['--feature-gates=LegacyTikvClusterAPI=true,=true'], '--feature-gates: unknown feature gate ""'],
   ])('%p is refused with one clear line', (argv, message) => {
     expect(() => parseRunOptions(argv)).toThrow(UsageError);
     expect(() => parseRunOptions(argv)).toThrow(message);

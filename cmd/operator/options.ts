@@ -3,6 +3,18 @@
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../../core/api/duration.ts';
 import { type LogFormat, type LogLevel, parseLogFormat, parseLogLevel } from '../../core/observability/log.ts';
+import { LEGACY_API_FEATURE_GATE } from '../../plugins/legacy/api.ts';
+
+/**
+ * Feature gates of the operator process (`--feature-gates`), with their defaults. Not to be confused with a
+ * Cluster's `spec.featureGates`, which are TiKV's and roll its instances.
+ */
+export const operatorFeatureGates = {
+  /** Watch legacy TikvClusters and report in their status whether and to what they were converted. */
+  [LEGACY_API_FEATURE_GATE]: false,
+} as const;
+export type OperatorFeatureGate = keyof typeof operatorFeatureGates;
+export type FeatureGates = Readonly<Record<OperatorFeatureGate, boolean>>;
 
 export interface RunOptions {
   /** Explicit kubeconfig; otherwise KUBECONFIG, the in-cluster service account, then ~/.kube/config. */
@@ -24,6 +36,8 @@ export interface RunOptions {
    * node that is gone is force-deleted at once). docs/operations.md, "Failover".
    */
   lostNodeGracePeriodMs: number;
+  /** Every operator feature gate, on or off (the defaults of `operatorFeatureGates` unless set). */
+  featureGates: FeatureGates;
   /**
    * Dev and bench only: follow the data-plane simulator's address mappings from this feed (core/net/address-feed.ts)
    * instead of resolving cluster DNS names, so an operator in its own process reaches the simulated PD.
@@ -49,6 +63,10 @@ Flags:
   --bench-results <path>           file served at /bench (default: bench/results/latest.json)
   --lost-node-grace-period <dur>   force-delete an instance's Pod left terminating on a node NotReady this long
                                    (a Go duration; default: 5m). Pods on deleted nodes go at once
+  --feature-gates <Name=bool,...>  operator feature gates (may be repeated; later settings win):
+                                     LegacyTikvClusterAPI (default false): watch TikvClusters (tikv.org/v1alpha1)
+                                     and record in their status whether they were converted, and to which
+                                     Cluster, PDGroup and TiKVGroup (docs/migration.md, section 6)
   -h, --help                       show this help
 
 Development (local control plane and data-plane simulator only, never in a cluster):
@@ -85,6 +103,7 @@ export function parseRunOptions(argv: string[]): RunOptions | 'help' {
     httpPort: port,
     benchResults: v['bench-results'] ?? 'bench/results/latest.json',
     lostNodeGracePeriodMs: parseDuration('--lost-node-grace-period', v['lost-node-grace-period'] ?? '5m'),
+    featureGates: parseFeatureGates(v['feature-gates'] ?? []),
     ...(v['dev-address-feed'] === undefined ? {} : { devAddressFeed: parseFeedUrl(v['dev-address-feed']) }),
   };
 }
@@ -107,6 +126,7 @@ function parse(argv: string[]) {
       'http-address': { type: 'string' },
       'bench-results': { type: 'string' },
       'lost-node-grace-period': { type: 'string' },
+      'feature-gates': { type: 'string', multiple: true },
       'dev-address-feed': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -128,6 +148,33 @@ function parseDuration(flag: string, value: string): number {
   const ms = parseDurationMs(value);
   if (ms === undefined) throw new UsageError(`${flag} must be a duration such as 30s or 5m, got "${value}"`);
   return ms;
+}
+
+/**
+ * Kubernetes-style `Name=true,Other=false` lists (component-base's featuregate), one or more flags, later settings
+ * winning. Unlike Kubernetes, only `true` and `false` are accepted: `1` or `t` in a Deployment is more likely a
+ * mistake than a wish.
+ */
+export function parseFeatureGates(values: readonly string[]): FeatureGates {
+  const gates: Record<string, boolean> = { ...operatorFeatureGates };
+  const known = Object.keys(operatorFeatureGates);
+  for (const value of values) {
+    for (const entry of value.split(',')) {
+      if (entry.trim() === '') continue;
+      const i = entry.indexOf('=');
+      const name = (i < 0 ? entry : entry.slice(0, i)).trim();
+      if (!known.includes(name)) {
+        throw new UsageError(`--feature-gates: unknown feature gate "${name}"; known gates: ${known.join(', ')}`);
+      }
+      if (i < 0) throw new UsageError(`--feature-gates: ${name} needs a value: ${name}=true or ${name}=false`);
+      const setting = entry.slice(i + 1).trim();
+      if (setting !== 'true' && setting !== 'false') {
+        throw new UsageError(`--feature-gates: ${name} must be true or false, got "${setting}"`);
+      }
+      gates[name] = setting === 'true';
+    }
+  }
+  return gates as FeatureGates;
 }
 
 function parsePositiveInt(flag: string, value: string): number {
