@@ -1,5 +1,6 @@
-// Which components the operator runs: the plugin registry, and the controllers built from it. This file and the
-// composition root are the only places allowed to import both core and plugins.
+// Which components the operator runs: the plugin registry, the controllers built from it, and the legacy
+// TikvCluster API behind its feature gate. This file and the composition root are the only places allowed to
+// import both core and plugins.
 //
 // PD and TiKV both talk to PD: one PD client factory (one client per PD URL, through the container's address
 // resolver: the identity in a cluster, the simulator's mapping in dev, tests and the bench) and one set of PD
@@ -7,17 +8,25 @@
 // tsyringe needs the metadata polyfill loaded first, also when this module is the first to import it.
 import 'reflect-metadata';
 import { type DependencyContainer, instanceCachingFactory } from 'tsyringe';
+import type { KubeClient } from '../core/kube/client.ts';
 import type { AddressResolver } from '../core/net/resolver.ts';
+import type { EventRecorder } from '../core/observability/events.ts';
 import type { Logger } from '../core/observability/log.ts';
+import type { OperatorMetrics } from '../core/observability/metrics.ts';
 import { PluginRegistry } from '../core/plugin/registry.ts';
 import type { OperatorControllers } from '../core/reconcilers/setup.ts';
 import type { Clock } from '../core/runtime/clock.ts';
+import type { Controller } from '../core/runtime/controller.ts';
+import type { Manager } from '../core/runtime/manager.ts';
+import { LEGACY_API_FEATURE_GATE } from '../plugins/legacy/api.ts';
+import { type LegacyApiDeps, setupLegacyApiController } from '../plugins/legacy/serve/controller.ts';
 import { PdStateSources } from '../plugins/pd/client/data-plane-source.ts';
 import { PdClientFactory } from '../plugins/pd/client/pd-client.ts';
 import { createPdPlugin, type PdPluginOptions } from '../plugins/pd/plugin.ts';
 import { createTikvPlugin, type TikvPluginOptions } from '../plugins/tikv/plugin.ts';
 import { type ControllerSetup, tokens } from './operator/container.ts';
 import { reconcilersSetup } from './operator/controllers.ts';
+import type { RunOptions } from './operator/options.ts';
 
 /** How the plugins reach PD: shared by the PD and the TiKV plugin. */
 export interface PdConnection {
@@ -106,4 +115,31 @@ export function componentsSetup(
   };
 }
 
-export const controllerSetups: readonly ControllerSetup[] = [componentsSetup()];
+/**
+ * The legacy TikvCluster API (plugins/legacy/serve), only with `--feature-gates LegacyTikvClusterAPI=true`;
+ * `onBuilt` receives its controller (tests use it).
+ */
+export function legacyApiSetup(
+  settings: Pick<LegacyApiDeps, 'recheckMs'> = {},
+  onBuilt?: (controller: Controller) => void,
+): ControllerSetup {
+  return (c: DependencyContainer) => {
+    const options = c.resolve<RunOptions>(tokens.options);
+    if (!options.featureGates[LEGACY_API_FEATURE_GATE]) return;
+    const logger = c.resolve<Logger>(tokens.logger);
+    logger.info(`feature gate ${LEGACY_API_FEATURE_GATE} is on: TikvClusters get their conversion status`);
+    const controller = setupLegacyApiController(c.resolve<Manager>(tokens.manager), {
+      client: c.resolve<KubeClient>(tokens.kubeClient),
+      events: c.resolve<EventRecorder>(tokens.events),
+      clock: c.resolve<Clock>(tokens.clock),
+      logger,
+      namespace: options.namespace,
+      workers: options.workers,
+      metrics: c.resolve<OperatorMetrics>(tokens.metrics),
+      ...settings,
+    });
+    onBuilt?.(controller);
+  };
+}
+
+export const controllerSetups: readonly ControllerSetup[] = [componentsSetup(), legacyApiSetup()];

@@ -11,6 +11,7 @@
 import * as v from 'valibot';
 import { freeForm, quantity } from '../../core/api/fields.ts';
 import { type Rule, withRules } from '../../core/api/rules.ts';
+import type { ResourceKind } from '../../core/kube/object.ts';
 
 export const LEGACY_API_GROUP = 'tikv.org';
 export const LEGACY_API_VERSION = 'v1alpha1';
@@ -18,9 +19,19 @@ export const LEGACY_API_GROUP_VERSION = `${LEGACY_API_GROUP}/${LEGACY_API_VERSIO
 export const LEGACY_KIND = 'TikvCluster';
 export const LEGACY_PLURAL = 'tikvclusters';
 
+/** The TikvCluster resource, for the client and informers. */
+export const legacyResource: ResourceKind = {
+  group: LEGACY_API_GROUP,
+  version: LEGACY_API_VERSION,
+  kind: LEGACY_KIND,
+  plural: LEGACY_PLURAL,
+  namespaced: true,
+};
+
 /**
- * Feature gate of the operator that will serve the legacy API (watch TikvClusters, report their conversion in
- * their status). Not served yet: the CRD in crds/legacy/ is installed by hand, and only the converter uses it.
+ * Operator feature gate (`tikv-operator run --feature-gates`) that serves the legacy API: watch TikvClusters and
+ * report their conversion in their status (plugins/legacy/serve). Off by default; the CRD in crds/legacy/ is
+ * installed by hand.
  */
 export const LEGACY_API_FEATURE_GATE = 'LegacyTikvClusterAPI';
 

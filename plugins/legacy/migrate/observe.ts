@@ -11,7 +11,7 @@ import { pdGroupKind, pdKind } from '../../pd/api.ts';
 import type { PdClientFactory } from '../../pd/client/pd-client.ts';
 import { emptySnapshot, nextSnapshot, POLL_PARTS } from '../../pd/client/snapshot.ts';
 import { tikvGroupKind, tikvKind } from '../../tikv/api.ts';
-import { LEGACY_API_GROUP, LEGACY_API_VERSION, LEGACY_KIND, LEGACY_PLURAL } from '../api.ts';
+import { legacyResource } from '../api.ts';
 import {
   type LegacyComponent,
   legacyComponentSelector,
@@ -33,13 +33,7 @@ import type {
 export const migrationKinds = {
   StatefulSet: { group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
   Deployment: { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
-  TikvCluster: {
-    group: LEGACY_API_GROUP,
-    version: LEGACY_API_VERSION,
-    kind: LEGACY_KIND,
-    plural: LEGACY_PLURAL,
-    namespaced: true,
-  },
+  TikvCluster: legacyResource,
 } as const satisfies Record<string, ResourceKind>;
 
 /** The binary the legacy operator's Deployment runs (its Helm chart). */
@@ -265,17 +259,19 @@ async function readPd(
   for (const url of urls) {
     const client = deps.pdClients.get(url);
     try {
-      const [members, health, stores, evictLeaderStoreIds, downPeerRegions, replication] = await Promise.all([
-        client.members(),
-        client.health(),
-        client.stores({ includeTombstone: true }),
-        client.evictLeaderSchedulerStores(),
-        client.downPeerRegions(),
-        client.replicationConfig(),
-      ]);
+      const [members, health, stores, evictLeaderStoreIds, downPeerRegions, missPeerRegions, replication] =
+        await Promise.all([
+          client.members(),
+          client.health(),
+          client.stores({ includeTombstone: true }),
+          client.evictLeaderSchedulerStores(),
+          client.downPeerRegions(),
+          client.missPeerRegions(),
+          client.replicationConfig(),
+        ]);
       const snapshot = nextSnapshot(
         emptySnapshot,
-        { members, health, stores, evictLeaderStoreIds, downPeerRegions },
+        { members, health, stores, evictLeaderStoreIds, downPeerRegions, missPeerRegions },
         new Set(POLL_PARTS),
         deps.clock.now(),
         undefined,
