@@ -10,6 +10,9 @@ import { operatorVersion } from '../cmd/version.ts';
 import { deployDir, findManifest, type Manifest, readKustomization, renderManifests } from './manifests.ts';
 
 const objects = renderManifests();
+/** The optional extra RBAC of the legacy TikvCluster API (`kubectl apply -k deploy/legacy-api/`). */
+const legacyApiDir = join(deployDir, 'legacy-api');
+const legacyApiObjects = renderManifests(legacyApiDir);
 const NAMESPACE = 'tikv-operator-system';
 
 interface PolicyRule {
@@ -52,20 +55,28 @@ const rules = (findManifest(objects, 'ClusterRole', 'tikv-operator') as Manifest
 const leaseRules = (
   findManifest(objects, 'Role', 'tikv-operator-leader-election') as Manifest & { rules: PolicyRule[] }
 ).rules;
+const legacyApiRules = (
+  findManifest(legacyApiObjects, 'ClusterRole', 'tikv-operator-legacy-api') as Manifest & { rules: PolicyRule[] }
+).rules;
 
 describe('deploy/', () => {
-  test('the kustomization lists every YAML file of the directory', () => {
-    const files = new Bun.Glob('*.yaml').scanSync(deployDir);
-    expect(readKustomization().resources.sort()).toEqual([...files].filter((f) => f !== 'kustomization.yaml').sort());
+  test.each([deployDir, legacyApiDir])('the kustomization of %s lists every YAML file of the directory', (dir) => {
+    const files = new Bun.Glob('*.yaml').scanSync(dir);
+    expect(readKustomization(dir).resources.sort()).toEqual(
+      [...files].filter((f) => f !== 'kustomization.yaml').sort(),
+    );
   });
 
-  test.skipIf(!Bun.which('kubectl'))('renders as `kubectl kustomize deploy/` does', () => {
-    const out = spawnSync('kubectl', ['kustomize', deployDir], { encoding: 'utf8' });
+  test.skipIf(!Bun.which('kubectl')).each([
+    [deployDir, objects],
+    [legacyApiDir, legacyApiObjects],
+  ])('%s renders as `kubectl kustomize` does', (dir, rendered) => {
+    const out = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
     expect(out.status).toBe(0);
     const key = (o: Manifest) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const byKubectl = parseAllDocuments(out.stdout).map((d) => d.toJS() as Manifest);
     expect(Object.fromEntries(byKubectl.map((o) => [key(o), o]))).toEqual(
-      Object.fromEntries(objects.map((o) => [key(o), o])),
+      Object.fromEntries(rendered.map((o) => [key(o), o])),
     );
   });
 
@@ -125,10 +136,14 @@ describe('deploy/', () => {
   test('runs as the ServiceAccount the bindings grant to', () => {
     expect(pod.serviceAccountName).toBe('tikv-operator');
     findManifest(objects, 'ServiceAccount', 'tikv-operator');
-    for (const binding of ['ClusterRoleBinding', 'RoleBinding']) {
-      const b = findManifest(objects, binding) as Manifest & { subjects: unknown[] };
-      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'tikv-operator', namespace: NAMESPACE }]);
+    for (const b of [...objects, ...legacyApiObjects].filter((o) => o.kind.endsWith('Binding'))) {
+      expect((b as Manifest & { subjects: unknown[] }).subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'tikv-operator', namespace: NAMESPACE },
+      ]);
     }
+    expect(findManifest(legacyApiObjects, 'ClusterRoleBinding')).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'tikv-operator-legacy-api' },
+    });
   });
 
   test('the metrics Service selects the operator Pods', () => {
@@ -142,7 +157,7 @@ describe('deploy/', () => {
 });
 
 describe('RBAC is least privilege', () => {
-  const all = [...rules, ...leaseRules];
+  const all = [...rules, ...leaseRules, ...legacyApiRules];
 
   test('no wildcards, no Secrets, no Node writes, no CRDs, no privilege escalation verbs', () => {
     for (const rule of all) {
@@ -154,6 +169,13 @@ describe('RBAC is least privilege', () => {
       for (const verb of ['escalate', 'bind', 'impersonate', 'deletecollection'])
         expect(rule.verbs).not.toContain(verb);
     }
+  });
+
+  test('rights on legacy TikvClusters only from deploy/legacy-api/, and only what serving their status needs', () => {
+    expect([...rules, ...leaseRules].flatMap((r) => r.apiGroups)).not.toContain('tikv.org');
+    expect(legacyApiRules).toEqual([
+      { apiGroups: ['tikv.org'], resources: ['tikvclusters'], verbs: ['list', 'watch', 'patch'] },
+    ]);
   });
 
   test('the operator never writes spec.replicas of its groups (no scale subresource)', () => {

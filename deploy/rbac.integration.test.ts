@@ -11,9 +11,10 @@ import { type ControllerSetup, tokens } from '../cmd/operator/container.ts';
 import { reconcilersSetup } from '../cmd/operator/controllers.ts';
 import { parseRunOptions, type RunOptions } from '../cmd/operator/options.ts';
 import { type RunningOperator, startOperator } from '../cmd/operator/run.ts';
-import { controllerSetups, operatorPlugins } from '../cmd/plugins.ts';
+import { controllerSetups, legacyApiSetup, operatorPlugins } from '../cmd/plugins.ts';
+import { API_GROUP_VERSION } from '../core/api/api-version.ts';
 import type { KubeObject } from '../core/kube/object.ts';
-import { silentLogger } from '../core/observability/log.ts';
+import { createLogger, type Logger, silentLogger } from '../core/observability/log.ts';
 import type { ApiRequestCount, OperatorMetrics } from '../core/observability/metrics.ts';
 import { ApiClient, ApiError, waitFor } from '../core/testing/api.ts';
 import { installCrds } from '../core/testing/crds.ts';
@@ -26,6 +27,8 @@ import {
   sampleCrds,
   sampleGroup,
 } from '../core/testing/sample-plugin/index.ts';
+import { convertTikvCluster } from '../plugins/legacy/convert.ts';
+import { installLegacyCrd, legacyPath, legacyTikvCluster } from '../plugins/legacy/e2e-support.ts';
 import { applyManifests } from './apply.ts';
 import { deployDir, findManifest, type Manifest, readYamlDocuments, renderManifests } from './manifests.ts';
 
@@ -135,7 +138,10 @@ function isTrue(obj: ReconciledObject | undefined, type: string): boolean {
 
 /** Starts the operator as the Deployment runs it (its flags) with the ServiceAccount's token, and waits until it
  * leads and is ready, or until a request was refused. */
-async function startAsServiceAccount(setups: readonly ControllerSetup[]): Promise<{
+async function startAsServiceAccount(
+  setups: readonly ControllerSetup[],
+  more: { args?: string[]; logger?: Logger } = {},
+): Promise<{
   operator: RunningOperator;
   refused: () => Promise<ApiRequestCount[]>;
   counts: () => Promise<ApiRequestCount[]>;
@@ -148,8 +154,13 @@ async function startAsServiceAccount(setups: readonly ControllerSetup[]): Promis
   const args = (deployment.spec.template.spec.containers[0]?.args ?? [])
     .slice(1)
     .filter((a) => !a.startsWith('--http-address'));
-  const options = parseRunOptions([...args, `--kubeconfig=${path}`, '--http-address=127.0.0.1:0']) as RunOptions;
-  const operator = startOperator(options, setups, { logger: silentLogger() });
+  const options = parseRunOptions([
+    ...args,
+    ...(more.args ?? []),
+    `--kubeconfig=${path}`,
+    '--http-address=127.0.0.1:0',
+  ]) as RunOptions;
+  const operator = startOperator(options, setups, { logger: more.logger ?? silentLogger() });
   const metrics = operator.container.resolve<OperatorMetrics>(tokens.metrics);
   const counts = () => metrics.apiRequestCounts();
   const refused = async () => (await counts()).filter((c) => c.code === '403' || c.code === '401');
@@ -323,5 +334,65 @@ describe('the operator with only the RBAC of deploy/', () => {
       }
     },
     { timeout: 300_000 },
+  );
+
+  test(
+    'with the legacy API gate: refused and said so without deploy/legacy-api/, then a TikvCluster is marked converted with it',
+    async () => {
+      const { cp } = fixture;
+      await installLegacyCrd(cp);
+      const ns = await createTestNamespace(cp, 'rbac-legacy');
+      const tikvCluster = await cp.api.create<KubeObject>(
+        legacyPath(ns),
+        legacyTikvCluster({ name: 'basic', namespace: ns, pd: 1, tikv: 1 }),
+      );
+      const conversion = convertTikvCluster(tikvCluster);
+      for (const [obj, plural] of [
+        [conversion.cluster, 'clusters'],
+        [conversion.pdGroup, 'pdgroups'],
+        [conversion.tikvGroup, 'tikvgroups'],
+      ] as const) {
+        await cp.api.create(`${API}/namespaces/${ns}/${plural}`, obj);
+      }
+
+      const lines: string[] = [];
+      const started = await startAsServiceAccount([legacyApiSetup({ recheckMs: 200 })], {
+        args: ['--feature-gates=LegacyTikvClusterAPI=true'],
+        logger: createLogger({ level: 'warn', sink: (line) => lines.push(line) }),
+      });
+      operator = started.operator;
+      await waitFor(async () => lines.some((l) => l.includes('may not list tikvclusters.tikv.org')), {
+        timeoutMs: 60_000,
+        what: 'the operator to say it may not list TikvClusters',
+      });
+
+      await applyManifests(cp.api, renderManifests(join(deployDir, 'legacy-api')));
+      const converted = await waitFor(
+        async () => {
+          const tc = await cp.api.get<KubeObject & { status?: { converted?: boolean; convertedTo?: unknown } }>(
+            legacyPath(ns, 'basic'),
+          );
+          return tc.status?.converted ? tc : undefined;
+        },
+        { timeoutMs: 60_000, what: 'the TikvCluster to be marked converted' },
+      );
+      expect(converted.status?.convertedTo).toEqual({
+        apiVersion: API_GROUP_VERSION,
+        cluster: 'basic',
+        pdGroup: 'basic-pdg',
+        tikvGroup: 'basic-kvg',
+      });
+      await waitFor(async () => (await started.counts()).some((c) => c.verb === 'create' && c.resource === 'Event'), {
+        timeoutMs: 30_000,
+        what: 'the Converted event',
+      });
+      // The only refusals are the checks made before deploy/legacy-api/ was applied.
+      const refused = await started.refused();
+      expect(refused.map((c) => `${c.verb} ${c.resource} ${c.code}`)).toEqual(['list TikvCluster 403']);
+      expect(
+        (await started.counts()).filter((c) => c.code.startsWith('2')).map((c) => `${c.verb} ${c.resource}`),
+      ).toContain('patch TikvCluster');
+    },
+    { timeout: 180_000 },
   );
 });
