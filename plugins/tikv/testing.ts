@@ -33,6 +33,7 @@ export function storeView(over: Partial<StoreView> = {}): StoreView {
     physicallyDestroyed: false,
     evicting: false,
     downPeers: 0,
+    missPeers: 0,
     ...over,
   };
 }
@@ -48,8 +49,10 @@ export function viewOf(store: StoreView | undefined, others: StoreView[] = [], o
     synced: true,
     stale: false,
     fetchedAt: 1_000,
-    store,
+    // A copy, as tikvView makes: steps change the instance's store, never what PD showed.
+    store: store ? { ...store } : undefined,
     stores,
+    missPeerRegions: [],
     ...over,
   };
 }

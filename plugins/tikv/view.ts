@@ -1,6 +1,7 @@
 // What one reconcile of a TiKV instance knows of PD: its store (found by advertise address) and every other store,
 // read from the shared PD state source's snapshot (plugins/pd/client), never from a blocking call. Steps that
 // write to PD update the view in place, so later steps of the same reconcile see what they did.
+import type { MissPeerRegion } from '../pd/client/responses.ts';
 import type { PdSnapshot, StoreView } from '../pd/client/snapshot.ts';
 
 export interface TikvView {
@@ -16,13 +17,24 @@ export interface TikvView {
   fetchedAt: number | undefined;
   /** This instance's store (Tombstone included: a live store at the same address wins). */
   store: StoreView | undefined;
-  /** Every store PD lists, by address. */
+  /** Every store PD lists, by address, as PD showed them (steps of this reconcile change only `store`). */
   stores: ReadonlyMap<string, StoreView>;
+  /** Regions PD is still adding replicas to, with the stores of the replicas they have. */
+  missPeerRegions: readonly MissPeerRegion[];
 }
 
 export function tikvView(snapshot: PdSnapshot | undefined, pdUrl: string | undefined, address: string): TikvView {
   if (!snapshot || pdUrl === undefined) {
-    return { pdUrl, address, synced: false, stale: false, fetchedAt: undefined, store: undefined, stores: new Map() };
+    return {
+      pdUrl,
+      address,
+      synced: false,
+      stale: false,
+      fetchedAt: undefined,
+      store: undefined,
+      stores: new Map(),
+      missPeerRegions: [],
+    };
   }
   const store = snapshot.stores.get(address);
   return {
@@ -33,6 +45,7 @@ export function tikvView(snapshot: PdSnapshot | undefined, pdUrl: string | undef
     fetchedAt: snapshot.fetchedAt,
     store: store ? { ...store } : undefined,
     stores: snapshot.stores,
+    missPeerRegions: snapshot.missPeerRegions,
   };
 }
 

@@ -60,7 +60,9 @@ export function member(name: string, opts: { healthy?: boolean; leader?: boolean
 export function store(
   id: number,
   address: string,
-  opts: Partial<Pick<StoreView, 'state' | 'stateName' | 'leaderCount' | 'regionCount' | 'evicting' | 'downPeers'>> = {},
+  opts: Partial<
+    Pick<StoreView, 'state' | 'stateName' | 'leaderCount' | 'regionCount' | 'evicting' | 'downPeers' | 'missPeers'>
+  > = {},
 ): StoreView {
   const state = opts.state ?? 'Up';
   return {
@@ -75,6 +77,7 @@ export function store(
     physicallyDestroyed: false,
     evicting: opts.evicting ?? false,
     downPeers: opts.downPeers ?? 0,
+    missPeers: opts.missPeers ?? 0,
   };
 }
 

@@ -244,6 +244,18 @@ describe('schedulers and regions', () => {
   });
 });
 
+describe('replication', () => {
+  test('miss-peer regions name the stores that hold the replicas there are', async () => {
+    const { model, client } = pd({ stores: 3 });
+    const first = String(storeIdAt(model, 0));
+    const regions = await client().missPeerRegions();
+    expect(regions.length).toBeGreaterThan(0);
+    expect(regions.every((r) => r.storeIds.length === 1 && r.storeIds[0] === first)).toBe(true);
+    tickUntilSettled(model);
+    expect(await client().missPeerRegions()).toEqual([]);
+  });
+});
+
 describe('readiness', () => {
   test('ready while PD has a leader, not ready without quorum', async () => {
     const { model, client } = pd();

@@ -19,11 +19,13 @@ import {
   decodeHealth,
   decodeLeader,
   decodeMembers,
+  decodeMissPeerRegions,
   decodeReplicationConfig,
   decodeSchedulers,
   decodeStore,
   decodeStores,
   encodeReplicationPatch,
+  type MissPeerRegion,
   type PdClusterInfo,
   type PdConfig,
   type PdMemberHealth,
@@ -386,6 +388,14 @@ export class PdClient {
   async downPeerRegions(opts?: CallOptions): Promise<DownPeerRegion[]> {
     return this.readUnlessNotBootstrapped(decodeDownPeerRegions, [], {
       path: `${API}/regions/check/down-peer`,
+      ...opts,
+    });
+  }
+
+  /** GET /regions/check/miss-peer: regions with fewer replicas than configured (PD is still adding them). Retried. */
+  async missPeerRegions(opts?: CallOptions): Promise<MissPeerRegion[]> {
+    return this.readUnlessNotBootstrapped(decodeMissPeerRegions, [], {
+      path: `${API}/regions/check/miss-peer`,
       ...opts,
     });
   }

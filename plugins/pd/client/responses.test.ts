@@ -13,6 +13,7 @@ import {
   decodeHealth,
   decodeLeader,
   decodeMembers,
+  decodeMissPeerRegions,
   decodeReplicationConfig,
   decodeSchedulers,
   decodeStores,
@@ -74,12 +75,15 @@ describe('decoding recorded PD responses', () => {
     for (const s of stores) expect(s.id).toMatch(/^\d+$/);
   });
 
-  test('cluster, schedulers, evict-leader list, down peers, replication', () => {
+  test('cluster, schedulers, evict-leader list, down and missing peers, replication', () => {
     expect(decodeCluster(fixture('cluster.json'))).toEqual({ id: '7447266112093815125', maxPeerCount: 3 });
     expect(decodeSchedulers(fixture('schedulers.json'))).toContain('balance-leader-scheduler');
     expect(decodeEvictLeaderList(fixture('scheduler-config-evict-leader-list.json'))).toEqual(['4']);
     expect(decodeDownPeerRegions(fixture('regions-check-down-peer.json'))).toEqual([
       { regionId: '2', downPeers: [{ peerId: '27', storeId: '5', downSeconds: 42 }] },
+    ]);
+    expect(decodeMissPeerRegions(fixture('regions-check-miss-peer.json'))).toEqual([
+      { regionId: '2', storeIds: ['1', '4'] },
     ]);
     expect(decodeReplicationConfig(fixture('config-replicate.json'))).toMatchObject({
       maxReplicas: 3,

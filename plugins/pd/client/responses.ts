@@ -416,6 +416,18 @@ export function decodeDownPeerRegions(body: JsonValue): DownPeerRegion[] {
     }));
 }
 
+/** A region with fewer peers than PD's replication asks for, and the stores its peers are on. */
+export interface MissPeerRegion {
+  regionId: Uint64;
+  storeIds: Uint64[];
+}
+
+export function decodeMissPeerRegions(body: JsonValue): MissPeerRegion[] {
+  return Fields.of(body)
+    .objects('regions')
+    .map((r) => ({ regionId: r.id('id'), storeIds: r.objects('peers').map((p) => p.id('store_id')) }));
+}
+
 /** Numeric order of two uint64 decimal strings. */
 export function compareUint64(a: Uint64, b: Uint64): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);

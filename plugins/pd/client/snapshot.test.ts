@@ -71,6 +71,7 @@ function poll(over: Partial<PollResult> = {}): PollResult {
     stores: [store(0), store(1), store(2)],
     evictLeaderStoreIds: [],
     downPeerRegions: [],
+    missPeerRegions: [],
     ...over,
   };
 }
@@ -124,17 +125,31 @@ describe('snapshot from a poll', () => {
     expect(s.stores.get(addr(0))).toMatchObject({ evicting: false, downPeers: 0 });
   });
 
+  test('miss-peer regions are counted on every store holding one of their replicas, and kept when unread', () => {
+    const s = snap(
+      poll({
+        missPeerRegions: [
+          { regionId: '7', storeIds: ['1', '2'] },
+          { regionId: '8', storeIds: ['1'] },
+        ],
+      }),
+    );
+    expect([0, 1, 2].map((i) => s.stores.get(addr(i))?.missPeers)).toEqual([2, 1, 0]);
+    expect(s.missPeerRegions.map((r) => r.regionId)).toEqual(['7', '8']);
+    const unread = nextSnapshot(s, poll({ missPeerRegions: undefined }), ALL_READ, 2000, 'miss-peer: timeout');
+    expect(unread.missPeerRegions).toEqual(s.missPeerRegions);
+    expect(unread.stores.get(addr(0))?.missPeers).toBe(2);
+  });
+
   test('a live store wins its address over a Tombstone store; among equals the newer one', () => {
     const views = storeViews(
       [store(0, { id: '9' }), store(0, { id: '4', state: 'Tombstone', stateName: 'Tombstone', nodeState: 'Removed' })],
-      [],
-      new Map(),
+      { evicting: [], downPeers: new Map(), missPeers: new Map() },
     );
     expect(views.get(addr(0))?.id).toBe('9');
     const tombstones = storeViews(
       [store(0, { id: '12', state: 'Tombstone' }), store(0, { id: '4', state: 'Tombstone' })],
-      [],
-      new Map(),
+      { evicting: [], downPeers: new Map(), missPeers: new Map() },
     );
     expect(tombstones.get(addr(0))?.id).toBe('12');
   });
@@ -200,6 +215,12 @@ describe('changes between snapshots', () => {
     expect(diffSnapshots(down, base).stores).toEqual([0, 1, 2].map(addr));
   });
 
+  test('a store starting or ending to hold regions that miss replicas is a change of that store', () => {
+    const missing = snap(poll({ missPeerRegions: [{ regionId: '1', storeIds: ['1', '2'] }] }));
+    expect(diffSnapshots(base, missing).stores).toEqual([addr(0), addr(1)]);
+    expect(diffSnapshots(missing, base).stores).toEqual([addr(0), addr(1)]);
+  });
+
   test('an identical poll reports nothing', () => {
     expect(diffSnapshots(base, snap(poll(), base))).toEqual({ members: [], stores: [] });
   });
@@ -220,6 +241,10 @@ describe('in progress', () => {
     expect(isInProgress(snap(poll({ evictLeaderStoreIds: ['1'] })))).toBe('evicting leaders');
     expect(isInProgress(snap(poll({ health: health(['pd-1']) })))).toBe('member pd-1 unhealthy');
     expect(isInProgress(snap(poll({ members: members(undefined) })))).toBe('no PD leader');
+  });
+
+  test('regions missing replicas alone are not progress (a one-store cluster misses them for good)', () => {
+    expect(isInProgress(snap(poll({ missPeerRegions: [{ regionId: '1', storeIds: ['1'] }] })))).toBeUndefined();
   });
 
   test('a Down store alone is not progress', () => {

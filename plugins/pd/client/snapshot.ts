@@ -6,6 +6,7 @@ import type { Uint64 } from './json.ts';
 import {
   compareUint64,
   type DownPeerRegion,
+  type MissPeerRegion,
   type NodeState,
   type PdMemberHealth,
   type PdMembers,
@@ -36,6 +37,8 @@ export interface StoreView {
   evicting: boolean;
   /** Peers on this store that region leaders report as down. */
   downPeers: number;
+  /** Regions with a peer on this store that have fewer replicas than PD's replication asks for. */
+  missPeers: number;
 }
 
 export interface PdSnapshot {
@@ -56,6 +59,8 @@ export interface PdSnapshot {
   stores: ReadonlyMap<string, StoreView>;
   /** Stores in the evict-leader scheduler, ascending. */
   evictLeaderStoreIds: readonly Uint64[];
+  /** Regions PD is still adding replicas to, with the stores of the replicas they have. */
+  missPeerRegions: readonly MissPeerRegion[];
 }
 
 export const emptySnapshot: PdSnapshot = {
@@ -68,6 +73,7 @@ export const emptySnapshot: PdSnapshot = {
   members: new Map(),
   stores: new Map(),
   evictLeaderStoreIds: [],
+  missPeerRegions: [],
 };
 
 /** One poll's answers; a part is undefined when reading it failed. */
@@ -77,9 +83,17 @@ export interface PollResult {
   stores?: PdStoreInfo[] | undefined;
   evictLeaderStoreIds?: Uint64[] | undefined;
   downPeerRegions?: DownPeerRegion[] | undefined;
+  missPeerRegions?: MissPeerRegion[] | undefined;
 }
 
-export const POLL_PARTS = ['members', 'health', 'stores', 'evictLeaderStoreIds', 'downPeerRegions'] as const;
+export const POLL_PARTS = [
+  'members',
+  'health',
+  'stores',
+  'evictLeaderStoreIds',
+  'downPeerRegions',
+  'missPeerRegions',
+] as const;
 
 export function memberViews(members: PdMembers, health: readonly PdMemberHealth[]): Map<string, MemberView> {
   const healthy = new Map(health.map((h) => [h.name, h.health]));
@@ -104,16 +118,26 @@ export function downPeerCounts(regions: readonly DownPeerRegion[]): Map<Uint64, 
   return out;
 }
 
+/** Miss-peer regions per store id, from the stores their replicas are on. */
+export function missPeerCounts(regions: readonly MissPeerRegion[]): Map<Uint64, number> {
+  const out = new Map<Uint64, number>();
+  for (const r of regions) for (const id of new Set(r.storeIds)) out.set(id, (out.get(id) ?? 0) + 1);
+  return out;
+}
+
+/** Per-store region marks from the region checks of one poll. */
+interface RegionMarks {
+  evicting: readonly Uint64[];
+  downPeers: ReadonlyMap<Uint64, number>;
+  missPeers: ReadonlyMap<Uint64, number>;
+}
+
 /**
  * Stores by address. New data may take the address of a Tombstone store (or of one deleted with force), so
  * two stores can share it: the live one wins over a Tombstone, then the newer (higher id).
  */
-export function storeViews(
-  stores: readonly PdStoreInfo[],
-  evicting: readonly Uint64[],
-  downPeers: ReadonlyMap<Uint64, number>,
-): Map<string, StoreView> {
-  const evictingSet = new Set(evicting);
+export function storeViews(stores: readonly PdStoreInfo[], marks: RegionMarks): Map<string, StoreView> {
+  const evictingSet = new Set(marks.evicting);
   const out = new Map<string, StoreView>();
   for (const s of stores) {
     const view: StoreView = {
@@ -127,7 +151,8 @@ export function storeViews(
       labels: s.labels,
       physicallyDestroyed: s.physicallyDestroyed,
       evicting: evictingSet.has(s.id),
-      downPeers: downPeers.get(s.id) ?? 0,
+      downPeers: marks.downPeers.get(s.id) ?? 0,
+      missPeers: marks.missPeers.get(s.id) ?? 0,
     };
     const other = out.get(s.address);
     if (!other || preferStore(view, other)) out.set(s.address, view);
@@ -142,23 +167,24 @@ function preferStore(a: StoreView, b: StoreView): boolean {
   return compareUint64(a.id, b.id) > 0;
 }
 
-/** The previous stores with this poll's evict-leader and down-peer marks (their /stores read failed). */
-function remarkStores(
-  stores: ReadonlyMap<string, StoreView>,
-  evicting: readonly Uint64[],
-  downPeers: ReadonlyMap<Uint64, number>,
-): Map<string, StoreView> {
-  const evictingSet = new Set(evicting);
+/** The previous stores with this poll's evict-leader, down-peer and miss-peer marks (their /stores read failed). */
+function remarkStores(stores: ReadonlyMap<string, StoreView>, marks: RegionMarks): Map<string, StoreView> {
+  const evictingSet = new Set(marks.evicting);
   const out = new Map<string, StoreView>();
   for (const [address, s] of stores) {
-    out.set(address, { ...s, evicting: evictingSet.has(s.id), downPeers: downPeers.get(s.id) ?? 0 });
+    out.set(address, {
+      ...s,
+      evicting: evictingSet.has(s.id),
+      downPeers: marks.downPeers.get(s.id) ?? 0,
+      missPeers: marks.missPeers.get(s.id) ?? 0,
+    });
   }
   return out;
 }
 
 /**
  * The next snapshot: parts that were read replace the previous ones, parts that failed keep them. Members need
- * both /members and /health; the evict-leader and down-peer marks of stores come from this poll when read.
+ * both /members and /health; the evict-leader, down-peer and miss-peer marks of stores come from this poll when read.
  */
 export function nextSnapshot(
   previous: PdSnapshot,
@@ -179,7 +205,9 @@ export function nextSnapshot(
   const down = poll.downPeerRegions
     ? downPeerCounts(poll.downPeerRegions)
     : new Map([...previous.stores.values()].map((s) => [s.id, s.downPeers]));
-  const stores = poll.stores ? storeViews(poll.stores, evict, down) : remarkStores(previous.stores, evict, down);
+  const missPeerRegions = poll.missPeerRegions ?? previous.missPeerRegions;
+  const marks = { evicting: evict, downPeers: down, missPeers: missPeerCounts(missPeerRegions) };
+  const stores = poll.stores ? storeViews(poll.stores, marks) : remarkStores(previous.stores, marks);
   return {
     synced: POLL_PARTS.every((p) => everRead.has(p)),
     stale: !complete,
@@ -190,6 +218,7 @@ export function nextSnapshot(
     members,
     stores,
     evictLeaderStoreIds: evict,
+    missPeerRegions,
   };
 }
 
@@ -224,6 +253,7 @@ function sameStore(a: StoreView, b: StoreView): boolean {
     (a.leaderCount === 0) === (b.leaderCount === 0) &&
     (a.regionCount === 0) === (b.regionCount === 0) &&
     (a.downPeers === 0) === (b.downPeers === 0) &&
+    (a.missPeers === 0) === (b.missPeers === 0) &&
     sameLabels(a.labels, b.labels)
   );
 }

@@ -3,7 +3,7 @@ import { FakeClock } from '../../../core/runtime/clock.ts';
 import { pdName, storeAddress, storeIdAt, tickUntil, tickUntilSettled } from '../simulator/model/testing.ts';
 import type { Uint64 } from './json.ts';
 import type { CallOptions, WriteListener } from './pd-client.ts';
-import type { DownPeerRegion, PdMemberHealth, PdMembers, PdStoreInfo } from './responses.ts';
+import type { DownPeerRegion, MissPeerRegion, PdMemberHealth, PdMembers, PdStoreInfo } from './responses.ts';
 import type { SnapshotChanges } from './snapshot.ts';
 import { type PdStateReader, PdStateSource } from './state-source.ts';
 import { servePd, until } from './testing.ts';
@@ -12,7 +12,7 @@ const FAST = 1_000;
 const SLOW = 30_000;
 const addr = (i: number) => `basic-tikv-${i}.basic-tikv-peer.default.svc:20160`;
 
-type Part = 'members' | 'health' | 'stores' | 'evict' | 'down';
+type Part = 'members' | 'health' | 'stores' | 'evict' | 'down' | 'miss';
 
 /** An in-memory PD whose answers a test edits between polls. */
 class FakePd implements PdStateReader {
@@ -21,14 +21,18 @@ class FakePd implements PdStateReader {
   storeList: PdStoreInfo[] = [0, 1, 2].map((i) => fakeStore(i));
   evicting: Uint64[] = [];
   down: DownPeerRegion[] = [];
+  miss: MissPeerRegion[] = [];
   failing = new Set<Part>();
   /** Reads wait for this when set (a poll held in flight). */
   gate: Promise<void> | undefined;
   pollsStarted = 0;
+  /** Parts in the order their reads started. */
+  readsStarted: Part[] = [];
   private readonly writeListeners = new Set<WriteListener>();
 
   private async answer<T>(part: Part, value: () => T): Promise<T> {
-    if (part === 'members') this.pollsStarted++;
+    if (part === 'evict') this.pollsStarted++;
+    this.readsStarted.push(part);
     if (this.gate) await this.gate;
     if (this.failing.has(part)) throw new Error(`${part} unreachable`);
     return value();
@@ -68,6 +72,9 @@ class FakePd implements PdStateReader {
   }
   downPeerRegions(_opts?: CallOptions): Promise<DownPeerRegion[]> {
     return this.answer('down', () => [...this.down]);
+  }
+  missPeerRegions(_opts?: CallOptions): Promise<MissPeerRegion[]> {
+    return this.answer('miss', () => [...this.miss]);
   }
   onWrite(listener: WriteListener): () => void {
     this.writeListeners.add(listener);
@@ -118,6 +125,39 @@ function setup(fake = new FakePd()) {
   source.subscribe((keys, changes) => events.push({ keys, changes }));
   return { fake, clock, source, events };
 }
+
+describe('what a poll reads', () => {
+  test('the evict-leader list before the stores, so an evicting store never shows a leader count from before', async () => {
+    const { fake, clock, source } = setup();
+    let release = () => {};
+    fake.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    source.start();
+    await clock.flush();
+    expect(fake.readsStarted).toEqual(['evict']);
+    // The scheduler is added while its list is being read; the stores are read after, and say so.
+    fake.evicting = ['1'];
+    fake.setStore(0, { leaderCount: 0 });
+    release();
+    fake.gate = undefined;
+    await source.whenIdle();
+    expect(fake.readsStarted.slice(1).sort()).toEqual(['down', 'health', 'members', 'miss', 'stores']);
+    expect(source.snapshot().missPeerRegions).toEqual([]);
+  });
+
+  test('miss-peer regions mark the stores that hold their replicas', async () => {
+    const { fake, clock, source, events } = setup();
+    fake.miss = [{ regionId: '4', storeIds: ['1', '3'] }];
+    source.start();
+    await clock.flush();
+    expect([0, 1, 2].map((i) => source.snapshot().stores.get(addr(i))?.missPeers)).toEqual([1, 0, 1]);
+    fake.miss = [];
+    source.refresh();
+    await source.whenIdle();
+    expect(events.at(-1)?.changes.stores).toEqual([addr(0), addr(2)]);
+  });
+});
 
 describe('polling cadence', () => {
   test('polls at once, then slowly while nothing is in progress', async () => {

@@ -1,6 +1,6 @@
 // Keeps the operator's view of one PD cluster fresh and pushes what changed to the controllers, so no protocol
-// step waits for a fixed 30 s poll. It polls members, health, stores, the evict-leader scheduler and down-peer
-// regions: every second while something is in progress (a caller marked the cluster busy, a store is being
+// step waits for a fixed 30 s poll. It polls members, health, stores, the evict-leader scheduler, and the regions
+// with down or missing peers: every second while something is in progress (a caller marked the cluster busy, a store is being
 // removed, leaders are being evicted, a member is unhealthy), every 30 s otherwise, and at once after every
 // write through the cluster's client. A failed poll keeps the last snapshot and marks it stale.
 
@@ -8,7 +8,7 @@ import { type Logger, silentLogger } from '../../../core/observability/log.ts';
 import { type CancelTimer, type Clock, realClock } from '../../../core/runtime/clock.ts';
 import type { Uint64 } from './json.ts';
 import type { CallOptions, WriteListener } from './pd-client.ts';
-import type { DownPeerRegion, PdMemberHealth, PdMembers, PdStoreInfo } from './responses.ts';
+import type { DownPeerRegion, MissPeerRegion, PdMemberHealth, PdMembers, PdStoreInfo } from './responses.ts';
 import {
   diffSnapshots,
   emptySnapshot,
@@ -27,6 +27,7 @@ export interface PdStateReader {
   stores(opts?: CallOptions & { includeTombstone?: boolean }): Promise<PdStoreInfo[]>;
   evictLeaderSchedulerStores(opts?: CallOptions): Promise<Uint64[]>;
   downPeerRegions(opts?: CallOptions): Promise<DownPeerRegion[]>;
+  missPeerRegions(opts?: CallOptions): Promise<MissPeerRegion[]>;
   onWrite?(listener: WriteListener): () => void;
 }
 
@@ -173,25 +174,36 @@ export class PdStateSource {
     const opts = { signal: controller.signal };
     // Each read starts inside a promise so that a reader throwing synchronously fails only its own part.
     const read = <T>(fn: () => Promise<T>) => Promise.resolve().then(fn);
-    const settled = await Promise.allSettled([
+    // The evict-leader list is read before the stores: a store shown evicting then has a leader count PD
+    // reported after its scheduler existed, so "evicting and zero leaders" never comes from an older count.
+    const [evictLeaderStoreIds] = await Promise.allSettled([read(() => this.reader.evictLeaderSchedulerStores(opts))]);
+    const [members, health, stores, downPeerRegions, missPeerRegions] = await Promise.allSettled([
       read(() => this.reader.members(opts)),
       read(() => this.reader.health(opts)),
       read(() => this.reader.stores({ ...opts, includeTombstone: true })),
-      read(() => this.reader.evictLeaderSchedulerStores(opts)),
       read(() => this.reader.downPeerRegions(opts)),
+      read(() => this.reader.missPeerRegions(opts)),
     ]);
+    const settled: Record<(typeof POLL_PARTS)[number], PromiseSettledResult<unknown>> = {
+      members,
+      health,
+      stores,
+      evictLeaderStoreIds,
+      downPeerRegions,
+      missPeerRegions,
+    };
     if (this.stopped) return;
     const result: PollResult = {};
     const errors: string[] = [];
-    settled.forEach((s, i) => {
-      const part = POLL_PARTS[i] as (typeof POLL_PARTS)[number];
+    for (const part of POLL_PARTS) {
+      const s = settled[part];
       if (s.status === 'fulfilled') {
         Object.assign(result, { [part]: s.value });
         this.everRead.add(part);
       } else {
         errors.push(`${part}: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`);
       }
-    });
+    }
     this.polls++;
     this.failures = errors.length > 0 ? this.failures + 1 : 0;
     if (errors.length > 0) this.logger.debug('PD poll failed', { errors });

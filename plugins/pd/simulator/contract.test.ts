@@ -113,6 +113,7 @@ beforeAll(() => {
   model.stopStore(storeAddress(2));
   built.clock.advance(30_000); // store 2 is Disconnected now
   model.addScheduler('evict-leader-scheduler', storeIdAt(model, 1));
+  model.updateReplication({ maxReplicas: 4 }); // every region misses a peer now: no tick until the test reads it
   server = serveSimulatedCluster(model, { namespace: 'default', name: 'basic' });
   ({ model: unbootstrapped } = testCluster());
   emptyServer = serveSimulatedCluster(unbootstrapped, { namespace: 'default', name: 'empty' });
@@ -156,6 +157,7 @@ describe('simulator responses have the shapes of recorded PD responses', () => {
     ['/pd/api/v1/schedulers', 'schedulers.json'],
     ['/pd/api/v1/scheduler-config/evict-leader-scheduler/list', 'scheduler-config-evict-leader-list.json'],
     ['/pd/api/v1/regions/check/down-peer', 'regions-check-down-peer.json'],
+    ['/pd/api/v1/regions/check/miss-peer', 'regions-check-miss-peer.json'],
     ['/pd/api/v1/version', 'version.json'],
   ])('%s matches fixtures/%s', async (path, name) => {
     const res = await get(path);

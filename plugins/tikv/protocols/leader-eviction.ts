@@ -50,9 +50,9 @@ export type EvictionProgress =
   | { kind: 'timedOut'; waitedMs: number }
   | { kind: 'waiting'; remainingMs: number };
 
-/** Where the wait for zero leaders stands. */
+/** Where the wait for zero leaders stands; `leaderCount` is undefined while PD has not shown the eviction yet. */
 export function evictionProgress(input: {
-  leaderCount: number;
+  leaderCount: number | undefined;
   startedAtMs: number;
   nowMs: number;
   timeoutMs: number;
@@ -77,6 +77,17 @@ export function evictLeaders(pd: PdAccess): Task<TikvContext> {
   });
 }
 
+/**
+ * The store's leader count, if PD's last poll already showed the store in the evict-leader scheduler. A count read
+ * before the scheduler existed can be zero by chance (leaders still arriving on a new store) and would let the Pod
+ * go while it leads; the state source reads the scheduler list before the stores, so a poll showing the store
+ * evicting has a count from after.
+ */
+export function leadersSinceEviction(view: TikvView): number | undefined {
+  const shown = view.stores.get(view.address);
+  return view.store && shown?.id === view.store.id && shown.evicting ? shown.leaderCount : undefined;
+}
+
 /** `wait for zero leaders`, bounded by the template's evictLeaderTimeout. */
 export function waitForZeroLeaders(pd: PdAccess): Task<TikvContext> {
   return task(evictionSteps.waitForZeroLeaders, (ctx): TaskResult => {
@@ -87,8 +98,9 @@ export function waitForZeroLeaders(pd: PdAccess): Task<TikvContext> {
     const now = ctx.clock.now();
     const since = stored?.status === 'False' ? Date.parse(stored.lastTransitionTime) : Number.NaN;
     const timeoutMs = evictLeaderTimeoutMs(ctx);
+    const leaderCount = leadersSinceEviction(ctx.dataPlane);
     const progress = evictionProgress({
-      leaderCount: store.leaderCount,
+      leaderCount,
       startedAtMs: Number.isNaN(since) ? now : since,
       nowMs: now,
       timeoutMs,
@@ -119,7 +131,12 @@ export function waitForZeroLeaders(pd: PdAccess): Task<TikvContext> {
         );
         pd.markBusy(ctx.cluster);
         // PD's state source reports the moment the count reaches zero; the retry is for the timeout.
-        return retry(progress.remainingMs, `${store.leaderCount} leaders left on store ${store.id}`);
+        return retry(
+          progress.remainingMs,
+          leaderCount === undefined
+            ? `waiting for PD to show store ${store.id} in the evict-leader scheduler`
+            : `${leaderCount} leaders left on store ${store.id}`,
+        );
     }
   });
 }

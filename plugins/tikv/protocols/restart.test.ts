@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { storeAddress, tickUntil, tickUntilSettled } from '../../pd/simulator/model/testing.ts';
 import { type HarnessContext, storeView, type TikvHarness, tikvHarness, viewOf } from '../testing.ts';
-import { evictionNeeded, evictionProgress } from './leader-eviction.ts';
-import { downPeersElsewhere, gracePeriodForRegions, isRestartOver } from './restart.ts';
+import { evictionNeeded, evictionProgress, leadersSinceEviction } from './leader-eviction.ts';
+import { downPeersElsewhere, gracePeriodForRegions, isRestartOver, regionsMissingReplicas } from './restart.ts';
 
 describe('gracePeriodForRegions', () => {
   test.each([
@@ -31,6 +31,11 @@ describe('evictionProgress', () => {
     [
       { leaderCount: 3, startedAtMs: 0, nowMs: 300_000, timeoutMs: 300_000 },
       { kind: 'timedOut', waitedMs: 300_000 },
+    ],
+    // PD has not shown the eviction yet: no count to trust, however long ago it started.
+    [
+      { leaderCount: undefined, startedAtMs: 0, nowMs: 1_000, timeoutMs: 300_000 },
+      { kind: 'waiting', remainingMs: 299_000 },
     ],
     // A start in the future (clock skew between operator replicas) counts as just started.
     [
@@ -87,6 +92,70 @@ describe('downPeersElsewhere', () => {
   });
 });
 
+describe('leadersSinceEviction', () => {
+  test('the leader count only once PD showed the store evicting, never one read before', () => {
+    const idle = storeView({ leaderCount: 0 });
+    // evict leaders marks the instance's own copy; what PD showed is unchanged.
+    const justAdded = viewOf(idle);
+    if (justAdded.store) justAdded.store.evicting = true;
+    expect(leadersSinceEviction(justAdded)).toBeUndefined();
+    expect(leadersSinceEviction(viewOf(storeView({ leaderCount: 0, evicting: true })))).toBe(0);
+    expect(leadersSinceEviction(viewOf(storeView({ leaderCount: 4, evicting: true })))).toBe(4);
+    // Another store took the address (new data after a Tombstone): its marks are not this store's.
+    const other = storeView({ id: '9', evicting: true, leaderCount: 0 });
+    expect(leadersSinceEviction(viewOf(storeView(), [], { stores: new Map([[other.address, other]]) }))).toBe(
+      undefined,
+    );
+  });
+});
+
+describe('regionsMissingReplicas', () => {
+  const b = storeView({ id: '2', address: 'b:20160' });
+  const c = storeView({ id: '3', address: 'c:20160' });
+  test.each([
+    ['none missing', [], [b, c], { waiting: 0, stuck: 0 }],
+    ['missing, but none on this store', [{ regionId: '7', storeIds: ['2', '3'] }], [b, c], { waiting: 0, stuck: 0 }],
+    [
+      'on this store, a third store can take one',
+      [{ regionId: '7', storeIds: ['1', '2'] }],
+      [b, c],
+      { waiting: 1, stuck: 0 },
+    ],
+    [
+      'on this store, every alive store has one',
+      [{ regionId: '7', storeIds: ['1', '2'] }],
+      [b],
+      { waiting: 0, stuck: 1 },
+    ],
+    [
+      'on this store, the only store without one is Down',
+      [{ regionId: '7', storeIds: ['1', '2'] }],
+      [b, { ...c, stateName: 'Down' }],
+      { waiting: 0, stuck: 1 },
+    ],
+    [
+      'two regions, one repairable',
+      [
+        { regionId: '7', storeIds: ['1'] },
+        { regionId: '8', storeIds: ['1', '2', '3'] },
+      ],
+      [b, c],
+      { waiting: 1, stuck: 1 },
+    ],
+  ])('%s', (_what, missPeerRegions, others, expected) => {
+    expect(regionsMissingReplicas(viewOf(storeView(), others, { missPeerRegions }))).toEqual(expected);
+  });
+
+  test('an instance without a store holds nothing', () => {
+    expect(
+      regionsMissingReplicas(viewOf(undefined, [], { missPeerRegions: [{ regionId: '7', storeIds: ['1'] }] })),
+    ).toEqual({
+      waiting: 0,
+      stuck: 0,
+    });
+  });
+});
+
 describe('restart protocol against a simulated PD', () => {
   let h: TikvHarness;
   afterEach(async () => {
@@ -131,6 +200,48 @@ describe('restart protocol against a simulated PD', () => {
     expect(result.message).toContain(`regions have down peers on store ${storeId(1)}`);
     expect(h.pd.model.evictLeaderStores()).toEqual([]);
     expect(h.writes).toEqual([]);
+  });
+
+  test('a zero leader count PD showed before the eviction is not taken as evicted', async () => {
+    await settledCluster();
+    // Store 0 leads nothing when PD is polled (leaders arrive on a new store by balancing, later)...
+    h.pd.model.addScheduler('evict-leader-scheduler', Number(storeId(0)));
+    tickUntil(h.pd.model, () => leadersOn(0) === 0);
+    h.pd.model.removeEvictLeader(Number(storeId(0)));
+    await h.refresh();
+    // ...and leads again by the time its restart evicts it.
+    tickUntil(h.pd.model, () => leadersOn(0) > 0);
+    const first = h.context(0);
+    const result = await h.run(first, h.plugin.restart.before);
+    expect(result).toMatchObject({ kind: 'retry' });
+    expect(result.message).toContain(`waiting for PD to show store ${storeId(0)} in the evict-leader scheduler`);
+    expect(conditionOf(first, 'LeadersEvicted')).toMatchObject({ status: 'False', reason: 'Evicting' });
+
+    await h.refresh(); // PD now shows the scheduler, and the leaders
+    const second = h.context(0, { conditions: first.conditionsNow });
+    expect((await h.run(second, h.plugin.restart.before)).message).toContain(
+      `${leadersOn(0)} leaders left on store ${storeId(0)}`,
+    );
+  });
+
+  test('waits while regions of the store miss replicas PD is adding; restarts of other stores do not', async () => {
+    h = await tikvHarness({ stores: 3 });
+    // Freshly bootstrapped: every region has one replica, on store 0.
+    await h.refresh();
+    const ctx = h.context(0);
+    const result = await h.run(ctx, h.plugin.restart.before);
+    expect(result).toMatchObject({ kind: 'retry', afterMs: 5_000 });
+    expect(result.message).toMatch(
+      new RegExp(`^\\d+ regions with a replica on store ${storeId(0)} miss replicas PD is adding`),
+    );
+    expect(h.writes).toEqual([]);
+    // Store 1 holds none of them: its restart goes on to the eviction.
+    expect((await h.run(h.context(1), h.plugin.restart.before)).message).not.toContain('miss replicas');
+
+    tickUntilSettled(h.pd.model);
+    await h.refresh();
+    expect((await h.run(h.context(0), h.plugin.restart.before)).message).not.toContain('miss replicas');
+    expect(h.writes).toContain('addEvictLeaderScheduler');
   });
 
   test('an eviction past evictLeaderTimeout goes on with EvictionTimedOut and one Warning event', async () => {
@@ -189,12 +300,13 @@ describe('restart protocol against a simulated PD', () => {
     expect(h.writes).toHaveLength(2);
   });
 
-  test('a single store restarts without eviction (nowhere to move the leaders)', async () => {
+  test('a single store restarts without eviction (nowhere to move the leaders), warning of its lone replicas', async () => {
     h = await tikvHarness({ stores: 1 });
     await h.refresh();
     const ctx = h.context(0);
     expect((await h.run(ctx, h.plugin.restart.before)).kind).toBe('complete');
     expect(h.writes).toEqual([]);
+    expect(ctx.recorded.map((e) => `${e.type} ${e.reason}`)).toEqual(['Warning ReplicasMissing']);
   });
 
   test('the grace period follows the region count', async () => {

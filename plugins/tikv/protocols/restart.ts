@@ -2,6 +2,10 @@
 //
 //   before   check no down peers elsewhere   a region with a peer down on another store would lose its quorum
 //                                            when this store stops too (tidb-operator #6877): wait
+//            check replicas complete         a region of this store still missing replicas (just created, or
+//                                            a store just added) has two peers or fewer: stopping one loses its
+//                                            quorum. Wait while PD can add them; when no store can take them,
+//                                            waiting would never end (a cluster smaller than max-replicas)
 //            evict leaders                   (leader-eviction.ts)
 //            wait for zero leaders           bounded by evictLeaderTimeout
 //   delete   the Pod, with a grace period sized to the store's regions
@@ -19,6 +23,7 @@ import { evictLeaders, removeEvictLeaderScheduler, waitForZeroLeaders } from './
 
 export const restartSteps = {
   checkDownPeers: 'check no down peers elsewhere',
+  checkReplicas: 'check replicas complete',
 } as const;
 
 /** How often a restart held by down peers looks again (PD reports down peers late; the poll is the source). */
@@ -28,6 +33,24 @@ export const DOWN_PEER_RECHECK_MS = 5_000;
 export function downPeersElsewhere(view: TikvView): StoreView[] {
   const own = view.store?.id;
   return [...view.stores.values()].filter((s) => s.id !== own && s.downPeers > 0 && s.state !== 'Tombstone');
+}
+
+/**
+ * The regions with a replica on this instance's store that have fewer replicas than PD's replication asks for:
+ * `waiting`, PD can add the missing ones (an alive store holds none of the region's replicas); `stuck`, no
+ * store can take them.
+ */
+export function regionsMissingReplicas(view: TikvView): { waiting: number; stuck: number } {
+  const own = view.store?.id;
+  const out = { waiting: 0, stuck: 0 };
+  if (own === undefined) return out;
+  const alive = [...view.stores.values()].filter(isStoreAlive).map((s) => s.id);
+  for (const region of view.missPeerRegions) {
+    if (!region.storeIds.includes(own)) continue;
+    if (alive.some((id) => !region.storeIds.includes(id))) out.waiting++;
+    else out.stuck++;
+  }
+  return out;
 }
 
 /**
@@ -56,6 +79,23 @@ export function tikvRestartProtocol(
         pd.markBusy(ctx.cluster);
         const list = down.map((s) => `store ${s.id} (${s.downPeers})`).join(', ');
         return retry(DOWN_PEER_RECHECK_MS, `regions have down peers on ${list}: the restart waits`);
+      }),
+      task(restartSteps.checkReplicas, (ctx: TikvContext): TaskResult => {
+        const { waiting, stuck } = regionsMissingReplicas(ctx.dataPlane);
+        const store = ctx.dataPlane.store?.id;
+        if (waiting > 0) {
+          pd.markBusy(ctx.cluster);
+          return retry(
+            DOWN_PEER_RECHECK_MS,
+            `${waiting} regions with a replica on store ${store} miss replicas PD is adding: the restart waits`,
+          );
+        }
+        if (stuck > 0) {
+          const message = `${stuck} regions with a replica on store ${store} have fewer replicas than max-replicas and no other store can take one: they are unavailable while the store restarts`;
+          ctx.events.record(ctx.instance, 'Warning', 'ReplicasMissing', 'Restart', message);
+          return complete(message);
+        }
+        return complete();
       }),
       evictLeaders(pd),
       waitForZeroLeaders(pd),

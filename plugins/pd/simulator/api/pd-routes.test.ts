@@ -183,7 +183,7 @@ describe('stores', () => {
   test('before the first store, cluster routes answer 500 ErrNotBootstrapped', async () => {
     const { model } = testCluster();
     const pd = client(model);
-    for (const path of ['/stores', '/store/1', '/regions/check/down-peer', '/schedulers']) {
+    for (const path of ['/stores', '/store/1', '/regions/check/down-peer', '/regions/check/miss-peer', '/schedulers']) {
       const r = await pd.get(v1(path));
       expect([r.status, r.body]).toEqual([
         500,
@@ -383,6 +383,24 @@ describe('regions', () => {
       },
     ]);
     expect(((await pd.get(v1('/regions'))).body as { count: number }).count).toBe(3);
+  });
+
+  test('miss-peer lists regions with fewer peers than max-replicas, until the replica checker adds them', async () => {
+    const { model } = testCluster({ stores: 3, knobs: { regionCount: 4 } });
+    const pd = client(model);
+    // The bootstrap regions start with one peer, on the first store.
+    const before = (await pd.get(v1('/regions/check/miss-peer'))).body as {
+      count: number;
+      regions: Array<{ peers: Array<{ store_id: LosslessJson }> }>;
+    };
+    expect(before.count).toBe(4);
+    expect(before.regions.map((r) => r.peers.map((p) => p.store_id))).toEqual(
+      Array.from({ length: 4 }, () => [storeIdAt(model, 0)]),
+    );
+    tickUntilSettled(model);
+    expect((await pd.get(v1('/regions/check/miss-peer'))).body).toEqual({ count: 0, regions: [] });
+    model.updateReplication({ maxReplicas: 5 });
+    expect(((await pd.get(v1('/regions/check/miss-peer'))).body as { count: number }).count).toBe(4);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   type ReplicationConfig,
   type ScheduleConfig,
 } from '../model/cluster.ts';
+import type { Region } from '../model/regions.ts';
 import type { StoreRecord } from '../model/stores.ts';
 import { encodePdJson, type PdJson } from '../pd-json.ts';
 import {
@@ -502,7 +503,8 @@ export function pdApi(model: PdClusterModel): Hono {
   });
 
   // ---- regions ----
-  app.get('/pd/api/v1/regions', () => {
+  /** Regions as PD lists them, each with its down peers. */
+  const regionList = (regions: readonly Region[]) => {
     const early = notBootstrapped();
     if (early) return early;
     const down = new Map(model.downPeerRegions().map((d) => [d.region.id, d.downPeers]));
@@ -510,15 +512,13 @@ export function pdApi(model: PdClusterModel): Hono {
       200,
       regionsJson(
         model,
-        model.regions().map((region) => ({ region, downPeers: down.get(region.id) ?? [] })),
+        regions.map((region) => ({ region, downPeers: down.get(region.id) ?? [] })),
       ),
     );
-  });
-  app.get('/pd/api/v1/regions/check/down-peer', () => {
-    const early = notBootstrapped();
-    if (early) return early;
-    return pdResponse(200, regionsJson(model, model.downPeerRegions()));
-  });
+  };
+  app.get('/pd/api/v1/regions', () => regionList(model.regions()));
+  app.get('/pd/api/v1/regions/check/down-peer', () => regionList(model.downPeerRegions().map((d) => d.region)));
+  app.get('/pd/api/v1/regions/check/miss-peer', () => regionList(model.missPeerRegions()));
 
   // ---- v2 readiness: 200 once PD serves with a leader (the simulator's regions are always loaded) ----
   app.get('/pd/api/v2/ready', (c) => {

@@ -521,6 +521,11 @@ export class PdClusterModel {
     return out;
   }
 
+  /** Regions with fewer peers than max-replicas: PD's replica checker has not added them all yet. */
+  missPeerRegions(): Region[] {
+    return this.regionList.filter((r) => r.peers.length < this.replicationConfig.maxReplicas);
+  }
+
   // ---- time and safety ----------------------------------------------------------------------------------
 
   /** One scheduling round. Without a PD leader nothing is scheduled; Raft still elects region leaders. */
