@@ -5,23 +5,22 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { type KubeObject, kinds } from '../kube/object.ts';
 import { RestKubeClient } from '../kube/rest-client.ts';
 import { FakeApiServer } from '../kube/testing/fake-apiserver.ts';
-import { createTestPki, type TestPki } from '../kube/testing/pki.ts';
+import { createTlsTestPki, type TlsTestPki } from '../testing/pki.ts';
 import { SharedInformerFactory } from './factory.ts';
 
-let pki: TestPki;
+let pki: TlsTestPki;
 let server: FakeApiServer;
 
 beforeAll(async () => {
-  pki = createTestPki({ clientCN: 'informer-test', openssl: '/usr/bin/openssl' });
+  pki = await createTlsTestPki({ commonName: 'informer-test' });
   server = await FakeApiServer.start({
-    tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+    tls: { key: pki.servingKey, cert: pki.servingCert, ca: pki.caCert },
     resources: [{ prefix: '/api/v1', plural: 'configmaps', kind: 'ConfigMap', apiVersion: 'v1', namespaced: true }],
   });
 });
 
 afterAll(async () => {
   await server?.close();
-  pki?.remove();
 });
 
 async function until(cond: () => boolean): Promise<void> {

@@ -2,6 +2,7 @@
 // openssl, a node:https server that demands nothing but records the client certificate and Authorization.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import { KubeConfig } from '@kubernetes/client-node';
+import { createTlsTestPki, type TlsTestPki } from '../testing/pki.ts';
 import type { WatchEventType } from './client.ts';
 import {
   isAlreadyExists,
@@ -15,7 +16,6 @@ import {
 import { type KubeObject, kinds, type ResourceKind } from './object.ts';
 import { type RequestInfo, RestKubeClient } from './rest-client.ts';
 import { FakeApiServer } from './testing/fake-apiserver.ts';
-import { createTestPki, type TestPki } from './testing/pki.ts';
 
 const TiKVGroup: ResourceKind = {
   group: 'core.tikv.org',
@@ -30,13 +30,13 @@ interface Group extends KubeObject {
   status?: { readyReplicas?: number; observedGeneration?: number };
 }
 
-let pki: TestPki;
+let pki: TlsTestPki;
 let server: FakeApiServer;
 
 beforeAll(async () => {
-  pki = createTestPki({ clientCN: 'tikv-operator-test', clientOrg: 'system:masters', openssl: '/usr/bin/openssl' });
+  pki = await createTlsTestPki({ commonName: 'tikv-operator-test', organization: 'system:masters' });
   server = await FakeApiServer.start({
-    tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.caCert },
+    tls: { key: pki.servingKey, cert: pki.servingCert, ca: pki.caCert },
     resources: [
       { prefix: '/api/v1', plural: 'configmaps', kind: 'ConfigMap', apiVersion: 'v1', namespaced: true },
       {
@@ -64,7 +64,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  pki?.remove();
 });
 
 beforeEach(() => {

@@ -12,7 +12,7 @@ import { type Binaries, repoRoot, resolveBinaries } from './binaries.ts';
 import { installCrds, readCrds } from './crds.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { fakeNodes, isNodeReady, kwokArgs, type NodeObject, startKubelet, stopKubelet } from './kwok.ts';
-import { generatePki, type Pki } from './pki.ts';
+import { type ControlPlanePki, generateControlPlanePki } from './pki.ts';
 import { type ManagedProcess, ProcessSupervisor } from './processes.ts';
 import { standardStorageClass, VolumeProvisioner } from './provisioner.ts';
 
@@ -97,7 +97,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     log(`directory ${dir}`);
     const [bins, pki, ports] = await Promise.all([
       resolveBinaries(),
-      generatePki(join(dir, 'pki'), { serviceIP: kubernetesServiceIP }),
+      generateControlPlanePki(join(dir, 'pki'), { serviceIP: kubernetesServiceIP }),
       freePorts(5),
     ]);
     const [etcdClientPort, etcdPeerPort, apiserverPort, kcmPort, schedulerPort] = ports as [
@@ -221,7 +221,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
 function startComponents(
   supervisor: ProcessSupervisor,
   bins: Binaries,
-  c: { dir: string; pki: Pki; clientCertKubeconfigPath: string; kcmPort: number; schedulerPort: number },
+  c: { dir: string; pki: ControlPlanePki; clientCertKubeconfigPath: string; kcmPort: number; schedulerPort: number },
 ): void {
   supervisor.start('kube-controller-manager', [
     bins.kubeControllerManager,
@@ -268,7 +268,7 @@ function etcdArgs(dir: string, clientPort: number, peerPort: number): string[] {
   ];
 }
 
-function apiserverArgs(dir: string, pki: Pki, port: number, etcdPort: number): string[] {
+function apiserverArgs(dir: string, pki: ControlPlanePki, port: number, etcdPort: number): string[] {
   return [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     '--bind-address=127.0.0.1',

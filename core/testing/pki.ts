@@ -1,11 +1,134 @@
-// Per-run PKI for the local control plane: a CA, the apiserver serving certificate, an admin client certificate
-// (group system:masters) and the service-account signing key pair. X.509 needs openssl (node:crypto cannot sign
-// certificates); the service-account keys only need a key pair, so node:crypto makes them.
+// The one place tests make X.509 certificates: a CA, and serving and client certificates it signs. The local
+// control plane (files for kube-apiserver, its components and the harness) and the TLS tests (PEM strings for a
+// fake apiserver or a PD and their clients) both go through it, so there is one openssl recipe to get right.
+// X.509 needs the openssl binary (node:crypto makes key pairs but cannot sign certificates); EC P-256 keys are
+// fast to generate.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface Pki {
+/** A CA as PEM files, and the openssl binary that made it and signs with it. */
+export interface CertificateAuthority {
+  certFile: string;
+  keyFile: string;
+  openssl: string;
+}
+
+/** A certificate and its private key as PEM files. */
+export interface CertificateFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface CertificateSubject {
+  commonName: string;
+  /** Kubernetes' x509 authenticator maps CN to the user name and O to a group (system:masters bypasses RBAC). */
+  organization?: string;
+}
+
+const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** A self-signed CA written to `<dir>/<name>.crt` and `<name>.key`. */
+export async function createCertificateAuthority(
+  dir: string,
+  name: string,
+  opts: { commonName: string; openssl?: string },
+): Promise<CertificateAuthority> {
+  const openssl = opts.openssl ?? process.env.OPENSSL ?? 'openssl';
+  const ca = { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`), openssl };
+  await mkdir(dir, { recursive: true });
+  await run(openssl, [
+    'req',
+    '-x509',
+    ...ecKey,
+    '-keyout',
+    ca.keyFile,
+    '-out',
+    ca.certFile,
+    '-days',
+    '3650',
+    '-subj',
+    subjectName({ commonName: opts.commonName }),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+  ]);
+  return ca;
+}
+
+/** A certificate for a TLS server reached by `subjectAltNames` (`IP:…`, `DNS:…`), in `<dir>/<name>.crt|key`. */
+export function issueServingCertificate(
+  ca: CertificateAuthority,
+  dir: string,
+  name: string,
+  subject: CertificateSubject & { subjectAltNames: string[] },
+): Promise<CertificateFiles> {
+  return issueCertificate(ca, dir, name, subject, [
+    'extendedKeyUsage=serverAuth',
+    `subjectAltName=${subject.subjectAltNames.join(',')}`,
+  ]);
+}
+
+/** A certificate a client presents for mutual TLS, in `<dir>/<name>.crt|key`. */
+export function issueClientCertificate(
+  ca: CertificateAuthority,
+  dir: string,
+  name: string,
+  subject: CertificateSubject,
+): Promise<CertificateFiles> {
+  return issueCertificate(ca, dir, name, subject, ['extendedKeyUsage=clientAuth']);
+}
+
+async function issueCertificate(
+  ca: CertificateAuthority,
+  dir: string,
+  name: string,
+  subject: CertificateSubject,
+  extensions: string[],
+): Promise<CertificateFiles> {
+  const files = { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
+  const csr = join(dir, `${name}.csr`);
+  const ext = join(dir, `${name}.ext`);
+  const leafExtensions = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment'];
+  await writeFile(ext, `${[...leafExtensions, ...extensions].join('\n')}\n`);
+  await run(ca.openssl, [
+    'req',
+    '-new',
+    ...ecKey,
+    '-keyout',
+    files.keyFile,
+    '-out',
+    csr,
+    '-subj',
+    subjectName(subject),
+  ]);
+  await run(ca.openssl, [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    // A random serial instead of -CAcreateserial: certificates are issued in parallel, and a shared serial file races.
+    '-set_serial',
+    randomSerial(),
+    '-days',
+    '365',
+    '-sha256',
+    '-extfile',
+    ext,
+    '-out',
+    files.certFile,
+  ]);
+  return files;
+}
+
+/** The local control plane's per-run PKI files (see `generateControlPlanePki`). */
+export interface ControlPlanePki {
   dir: string;
   caCert: string;
   caKey: string;
@@ -30,85 +153,82 @@ export function servingSubjectAltNames(serviceIP: string): string[] {
   ];
 }
 
-export async function generatePki(dir: string, opts: { serviceIP: string; openssl?: string }): Promise<Pki> {
-  await mkdir(dir, { recursive: true });
-  const openssl = opts.openssl ?? process.env.OPENSSL ?? 'openssl';
-  const p = (name: string) => join(dir, name);
-  const pki: Pki = {
+/**
+ * Per-run PKI for the local control plane, in `dir`: a CA, the apiserver serving certificate, an admin client
+ * certificate (group system:masters) and the service-account signing key pair. The service-account keys are a bare
+ * key pair, not a certificate, so node:crypto makes them.
+ */
+export async function generateControlPlanePki(
+  dir: string,
+  opts: { serviceIP: string; openssl?: string },
+): Promise<ControlPlanePki> {
+  const ca = await createCertificateAuthority(dir, 'ca', {
+    commonName: 'tikv-operator-local-ca',
+    openssl: opts.openssl,
+  });
+  const [serving, admin] = await Promise.all([
+    issueServingCertificate(ca, dir, 'apiserver', {
+      commonName: 'kube-apiserver',
+      subjectAltNames: servingSubjectAltNames(opts.serviceIP),
+    }),
+    issueClientCertificate(ca, dir, 'admin', { commonName: 'admin', organization: 'system:masters' }),
+  ]);
+  const pki: ControlPlanePki = {
     dir,
-    caCert: p('ca.crt'),
-    caKey: p('ca.key'),
-    servingCert: p('apiserver.crt'),
-    servingKey: p('apiserver.key'),
-    adminCert: p('admin.crt'),
-    adminKey: p('admin.key'),
-    serviceAccountKey: p('sa.key'),
-    serviceAccountPub: p('sa.pub'),
+    caCert: ca.certFile,
+    caKey: ca.keyFile,
+    servingCert: serving.certFile,
+    servingKey: serving.keyFile,
+    adminCert: admin.certFile,
+    adminKey: admin.keyFile,
+    serviceAccountKey: join(dir, 'sa.key'),
+    serviceAccountPub: join(dir, 'sa.pub'),
   };
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
-  await run(openssl, [
-    'req',
-    '-x509',
-    ...ecKey,
-    '-keyout',
-    pki.caKey,
-    '-out',
-    pki.caCert,
-    '-days',
-    '3650',
-    '-subj',
-    '/CN=tikv-operator-local-ca',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
-  ]);
-
-  const sign = async (name: string, subject: string, extensions: string[]) => {
-    const csr = p(`${name}.csr`);
-    const ext = p(`${name}.ext`);
-    await writeFile(ext, `${extensions.join('\n')}\n`);
-    await run(openssl, ['req', '-new', ...ecKey, '-keyout', p(`${name}.key`), '-out', csr, '-subj', subject]);
-    await run(openssl, [
-      'x509',
-      '-req',
-      '-in',
-      csr,
-      '-CA',
-      pki.caCert,
-      '-CAkey',
-      pki.caKey,
-      '-set_serial',
-      randomSerial(),
-      '-days',
-      '365',
-      '-sha256',
-      '-extfile',
-      ext,
-      '-out',
-      p(`${name}.crt`),
-    ]);
-  };
-  await Promise.all([
-    sign('apiserver', '/CN=kube-apiserver', [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
-      `subjectAltName=${servingSubjectAltNames(opts.serviceIP).join(',')}`,
-    ]),
-    // The x509 authenticator maps CN to the user name and O to groups: system:masters bypasses RBAC.
-    sign('admin', '/O=system:masters/CN=admin', [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=clientAuth',
-    ]),
-  ]);
-
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   await writeFile(pki.serviceAccountKey, sa.privateKey.export({ type: 'pkcs8', format: 'pem' }));
   await writeFile(pki.serviceAccountPub, sa.publicKey.export({ type: 'spki', format: 'pem' }));
   return pki;
+}
+
+/** PEM strings for a TLS test: a CA, a serving certificate for 127.0.0.1 and localhost, and a client certificate. */
+export interface TlsTestPki {
+  caCert: string;
+  servingCert: string;
+  servingKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+/** A throwaway CA and certificates for a TLS test; the files openssl needs are deleted before this returns. */
+export async function createTlsTestPki(
+  client: CertificateSubject,
+  opts: { openssl?: string } = {},
+): Promise<TlsTestPki> {
+  const dir = await mkdtemp(join(tmpdir(), 'tls-test-pki-'));
+  try {
+    const ca = await createCertificateAuthority(dir, 'ca', { commonName: 'tls-test-ca', openssl: opts.openssl });
+    const [serving, clientFiles] = await Promise.all([
+      issueServingCertificate(ca, dir, 'server', {
+        commonName: 'localhost',
+        subjectAltNames: ['IP:127.0.0.1', 'DNS:localhost'],
+      }),
+      issueClientCertificate(ca, dir, 'client', client),
+    ]);
+    const read = (file: string) => readFile(file, 'utf8');
+    return {
+      caCert: await read(ca.certFile),
+      servingCert: await read(serving.certFile),
+      servingKey: await read(serving.keyFile),
+      clientCert: await read(clientFiles.certFile),
+      clientKey: await read(clientFiles.keyFile),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function subjectName(s: CertificateSubject): string {
+  return `${s.organization ? `/O=${s.organization}` : ''}/CN=${s.commonName}`;
 }
 
 function randomSerial(): string {
