@@ -2,10 +2,10 @@
 // sample plugin: suspend and resume, deleting the whole Cluster, and an operator stopped in the middle of a
 // rollout and replaced by a new one.
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test';
-import type { KubeObject } from '../../kube/object.ts';
 import { waitFor } from '../../testing/api.ts';
 import { installCrds } from '../../testing/crds.ts';
 import { createTestNamespace, useControlPlane } from '../../testing/fixtures.ts';
+import { API, condition, type List, type Obj } from '../../testing/objects.ts';
 import {
   SampleDataPlane,
   SamplePlugin,
@@ -17,21 +17,7 @@ import {
 import { PodAvailabilityRecorder, startSampleOperator } from '../testing/sample-operator.ts';
 
 const fixture = useControlPlane({ nodes: 3 });
-const API = '/apis/core.tikv.org/v1alpha1';
 const TIMEOUT = { timeout: 240_000 };
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-}
-interface Obj extends KubeObject {
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown> & { conditions?: Condition[] };
-}
-interface List {
-  items: Obj[];
-}
 
 beforeAll(async () => {
   await installCrds(fixture.cp.api, sampleCrds());
@@ -41,10 +27,6 @@ const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
-
-function condition(obj: Obj | undefined, type: string): Condition | undefined {
-  return obj?.status?.conditions?.find((c) => c.type === type);
-}
 
 async function setup(opts: { replicas: number; mode?: 'offline' | 'delete' }) {
   const { cp } = fixture;

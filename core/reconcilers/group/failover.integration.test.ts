@@ -11,6 +11,7 @@ import { waitFor } from '../../testing/api.ts';
 import { installCrds } from '../../testing/crds.ts';
 import { createTestNamespace, useControlPlane } from '../../testing/fixtures.ts';
 import { fakeNodes } from '../../testing/kwok.ts';
+import { API, condition, type List as ListOf, type Obj as TestObject } from '../../testing/objects.ts';
 import { provisionerName } from '../../testing/provisioner.ts';
 import {
   SampleDataPlane,
@@ -23,24 +24,13 @@ import {
 import { type SampleOperator, startSampleOperator } from '../testing/sample-operator.ts';
 
 const fixture = useControlPlane({ nodes: 4 });
-const API = '/apis/core.tikv.org/v1alpha1';
 const TIMEOUT = { timeout: 240_000 };
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message?: string;
-  lastTransitionTime?: string;
-}
-interface Obj extends KubeObject {
+interface Obj extends TestObject {
   spec?: Record<string, unknown> & { nodeName?: string; volumeName?: string };
-  status?: Record<string, unknown> & { conditions?: Condition[]; downSince?: string; phase?: string };
+  status?: TestObject['status'] & { downSince?: string; phase?: string };
 }
-interface List {
-  metadata: { resourceVersion: string };
-  items: Obj[];
-}
+type List = ListOf<Obj>;
 interface EventObj extends KubeObject {
   type: string;
   reason: string;
@@ -60,7 +50,6 @@ afterEach(async () => {
   running = undefined;
 });
 
-const condition = (obj: Obj | undefined, type: string) => obj?.status?.conditions?.find((c) => c.type === type);
 const annotation = (obj: Obj | undefined, key: string) => obj?.metadata.annotations?.[key];
 const FAILED_SINCE = 'tikv.org/failed-since';
 const REPLACEMENT_FOR = 'tikv.org/replacement-for';
@@ -179,19 +168,30 @@ async function setup(opts: {
       intervalMs: 250,
       what: `event ${reason} on ${name}`,
     });
-  const settled = (expected: string[]) =>
+  /** Waits until group g satisfies `ok`, and returns it. */
+  const groupWhen = (what: string, ok: (g: Obj) => boolean | Promise<boolean>, timeoutMs = 60_000) =>
     waitFor(
       async () => {
         const g = await group();
-        const ok =
-          g.status?.observedGeneration === g.metadata.generation &&
-          condition(g, 'Ready')?.status === 'True' &&
-          condition(g, 'Synced')?.status === 'True' &&
-          JSON.stringify(await names()) === JSON.stringify(expected);
-        return ok ? g : undefined;
+        return (await ok(g)) ? g : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 250, what: `group g settled with ${expected.join(', ')}` },
+      { timeoutMs, intervalMs: 250, what },
     );
+  const settled = (expected: string[]) =>
+    groupWhen(
+      `group g settled with ${expected.join(', ')}`,
+      async (g) =>
+        g.status?.observedGeneration === g.metadata.generation &&
+        condition(g, 'Ready')?.status === 'True' &&
+        condition(g, 'Synced')?.status === 'True' &&
+        JSON.stringify(await names()) === JSON.stringify(expected),
+    );
+  const replacementOf = (name: string) =>
+    waitFor(async () => (await instances()).find((i) => annotation(i, REPLACEMENT_FOR) === name), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: `a replacement for ${name}`,
+    });
   const healthOf = (name: string, reason: string) =>
     waitFor(
       async () => {
@@ -217,6 +217,7 @@ async function setup(opts: {
     plugin,
     dataPlane,
     group,
+    groupWhen,
     instance,
     instances,
     names,
@@ -225,6 +226,7 @@ async function setup(opts: {
     events,
     eventOf,
     settled,
+    replacementOf,
     healthOf,
     recordInstances,
     gauge,
@@ -249,10 +251,7 @@ describe('failover (sample plugin)', () => {
       const downSince = Date.parse(down.status?.downSince ?? '');
       expect(Number.isNaN(downSince)).toBe(false);
 
-      const replacement = await waitFor(
-        async () => (await t.instances()).find((i) => annotation(i, REPLACEMENT_FOR) === 'g-1'),
-        { timeoutMs: 60_000, intervalMs: 250, what: 'a replacement for g-1' },
-      );
+      const replacement = await t.replacementOf('g-1');
       expect(replacement.metadata.name).toBe('g-3');
       const failed = await t.instance('g-1');
       const failedSince = Date.parse(annotation(failed, FAILED_SINCE) ?? '');
@@ -260,14 +259,9 @@ describe('failover (sample plugin)', () => {
       expect(failedSince).toBeGreaterThanOrEqual(downSince + 3000);
       expect(Date.parse(replacement.metadata.creationTimestamp ?? '')).toBeGreaterThanOrEqual(downSince + 3000);
 
-      const g = await waitFor(
-        async () => {
-          const g = await t.group();
-          return condition(g, 'Ready')?.status === 'True' && condition(g, 'Failover')?.reason === 'FailedOver'
-            ? g
-            : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 250, what: 'group g Ready with g-1 failed over' },
+      const g = await t.groupWhen(
+        'group g Ready with g-1 failed over',
+        (g) => condition(g, 'Ready')?.status === 'True' && condition(g, 'Failover')?.reason === 'FailedOver',
       );
       expect(condition(g, 'Ready')?.message).toBe('3 of 3 instances ready; failed over: g-1');
       expect(condition(g, 'Failover')).toMatchObject({
@@ -283,11 +277,10 @@ describe('failover (sample plugin)', () => {
 
       // A second failure past the period: the maximum (1) is reached, nothing more is created.
       t.dataPlane.setDown(t.ns, 'g-2', true);
-      await waitFor(async () => condition(await t.group(), 'Failover')?.reason === 'MaxFailoversReached', {
-        timeoutMs: 60_000,
-        intervalMs: 250,
-        what: 'Failover MaxFailoversReached',
-      });
+      await t.groupWhen(
+        'Failover MaxFailoversReached',
+        (g) => condition(g, 'Failover')?.reason === 'MaxFailoversReached',
+      );
       await t.eventOf('g', 'MaxFailoversReached');
       expect(await t.names()).toEqual(['g-0', 'g-1', 'g-2', 'g-3']);
 
@@ -337,12 +330,10 @@ describe('failover (sample plugin)', () => {
       await t.settled(['g-0', 'g-1']);
       t.dataPlane.setDown(t.ns, 'g-0', true);
       const down = await t.healthOf('g-0', 'DataPlaneDown');
-      const g = await waitFor(
-        async () => {
-          const g = await t.group();
-          return condition(g, 'Failover')?.message?.includes('down: g-0') ? g : undefined;
-        },
-        { timeoutMs: 30_000, intervalMs: 250, what: 'Failover Disabled naming g-0' },
+      const g = await t.groupWhen(
+        'Failover Disabled naming g-0',
+        (g) => condition(g, 'Failover')?.message?.includes('down: g-0') ?? false,
+        30_000,
       );
       expect(condition(g, 'Failover')).toMatchObject({ status: 'False', reason: 'Disabled' });
       await t.eventOf('g-0', 'DataPlaneDown');
@@ -379,11 +370,7 @@ describe('failover (sample plugin)', () => {
 
       t.plugin.failoverRefusal = 'the other members would lose quorum';
       t.dataPlane.setDown(t.ns, 'g-1', true);
-      await waitFor(async () => condition(await t.group(), 'Failover')?.reason === 'Refused', {
-        timeoutMs: 60_000,
-        intervalMs: 250,
-        what: 'Failover Refused',
-      });
+      await t.groupWhen('Failover Refused', (g) => condition(g, 'Failover')?.reason === 'Refused');
       await t.eventOf('g', 'Refused');
       expect(recorder.maxRecreating).toBe(0);
 
@@ -475,13 +462,12 @@ describe('instances on failed nodes (sample plugin)', () => {
         expect(stranded.status?.downSince).toBeDefined();
         expect((await t.pvc('g-1')).metadata.uid).toBe(pvcUid);
 
-        await waitFor(
-          async () => {
-            const g = await t.group();
-            const replaced = (await t.instances()).some((i) => annotation(i, REPLACEMENT_FOR) === 'g-1');
-            return replaced && condition(g, 'Ready')?.status === 'True';
-          },
-          { timeoutMs: 90_000, intervalMs: 250, what: 'g-1 replaced and the group Ready' },
+        await t.groupWhen(
+          'g-1 replaced and the group Ready',
+          async (g) =>
+            (await t.instances()).some((i) => annotation(i, REPLACEMENT_FOR) === 'g-1') &&
+            condition(g, 'Ready')?.status === 'True',
+          90_000,
         );
         expect(await t.names()).toEqual(['g-0', 'g-1', 'g-2']);
       } finally {
@@ -597,11 +583,7 @@ describe('manual repair (sample plugin)', () => {
       });
       await t.settled(['g-0', 'g-1']);
       t.dataPlane.setDown(t.ns, 'g-1', true);
-      await waitFor(async () => (await t.instances()).some((i) => annotation(i, REPLACEMENT_FOR) === 'g-1'), {
-        timeoutMs: 60_000,
-        intervalMs: 250,
-        what: 'a replacement for g-1',
-      });
+      await t.replacementOf('g-1');
       await t.settled(['g-0', 'g-1', 'g-2']);
       const recorder = await t.recordInstances();
       await t.cp.api.delete(`${API}/namespaces/${t.ns}/samples/g-1`);

@@ -3,10 +3,10 @@
 // updates within maxUnavailable, label-only changes without restarts, the revision history limit, pause, an
 // invalid config and a refused scale-in.
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test';
-import type { KubeObject } from '../../kube/object.ts';
 import { waitFor } from '../../testing/api.ts';
 import { installCrds } from '../../testing/crds.ts';
 import { createTestNamespace, useControlPlane } from '../../testing/fixtures.ts';
+import { API, condition, type List, type Obj } from '../../testing/objects.ts';
 import {
   SampleDataPlane,
   SamplePlugin,
@@ -18,22 +18,7 @@ import {
 import { PodAvailabilityRecorder, type SampleOperator, startSampleOperator } from '../testing/sample-operator.ts';
 
 const fixture = useControlPlane({ nodes: 3 });
-const API = '/apis/core.tikv.org/v1alpha1';
 const TIMEOUT = { timeout: 240_000 };
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message?: string;
-}
-interface Obj extends KubeObject {
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown> & { conditions?: Condition[] };
-}
-interface List {
-  items: Obj[];
-}
 
 beforeAll(async () => {
   await installCrds(fixture.cp.api, sampleCrds());
@@ -45,10 +30,6 @@ afterEach(async () => {
   await running?.operator.stop();
   running = undefined;
 });
-
-function condition(obj: Obj | undefined, type: string): Condition | undefined {
-  return obj?.status?.conditions?.find((c) => c.type === type);
-}
 
 /** A namespace with a Cluster `c`, the operator watching it, and a SampleGroup `g`. */
 async function setup(opts: {
@@ -257,9 +238,7 @@ describe('group reconciler', () => {
       await settled(4);
       const offlineSeen = new Set<string>();
       const abort = new AbortController();
-      const list = await cp.api.get<List & { metadata: { resourceVersion: string } }>(
-        `${API}/namespaces/${ns}/samples`,
-      );
+      const list = await cp.api.get<List>(`${API}/namespaces/${ns}/samples`);
       const watching = cp.api
         .watch<Obj>(
           `${API}/namespaces/${ns}/samples`,
