@@ -8,22 +8,19 @@ import type { KubeObject } from '../kube/object.ts';
 import { isNotFound, waitFor } from './api.ts';
 import { createTestNamespace, useControlPlane } from './fixtures.ts';
 import { type NodeObject, podAnnotations } from './kwok.ts';
+import { type Condition, condition, isTrue } from './objects.ts';
 import type { PersistentVolume, PersistentVolumeClaim } from './provisioner.ts';
 
 // The project's CRDs are tested where they are generated; this file tests the harness alone.
 const fixture = useControlPlane({ nodes: 3, zones: ['zone-a', 'zone-b', 'zone-c'], crdDir: false });
 const slow = { timeout: 120_000 };
 
-interface Condition {
-  type: string;
-  status: string;
-}
 interface Pod extends KubeObject {
   spec: { nodeName?: string; [field: string]: unknown };
   status?: {
     phase?: string;
     podIP?: string;
-    conditions?: Condition[];
+    conditions?: Pick<Condition, 'type' | 'status'>[];
     containerStatuses?: {
       name: string;
       ready: boolean;
@@ -46,10 +43,7 @@ function podManifest(
 }
 
 const podPath = (ns: string, name = '') => `/api/v1/namespaces/${ns}/pods${name ? `/${name}` : ''}`;
-const isReady = (pod: Pod | undefined) =>
-  pod?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-const condition = (obj: { status?: { conditions?: Condition[] } }, type: string) =>
-  obj.status?.conditions?.find((c) => c.type === type)?.status;
+const isReady = (pod: Pod | undefined) => isTrue(pod, 'Ready');
 
 async function waitForPod(ns: string, name: string, what: string, predicate: (pod: Pod) => boolean): Promise<Pod> {
   const { api } = fixture.cp;
@@ -135,7 +129,7 @@ describe('local control plane', () => {
 
       const pod = await waitForPod(ns, 'app', 'Running and Ready', (p) => p.status?.phase === 'Running' && isReady(p));
       expect(pod.status?.podIP).toMatch(/^10\.244\./);
-      expect(condition(pod, 'example.org/gate')).toBe('True');
+      expect(condition(pod, 'example.org/gate')?.status).toBe('True');
       const node = await cp.api.get<NodeObject>(`/api/v1/nodes/${pod.spec.nodeName}`);
       expect(cp.zones).toContain(node.metadata.labels?.['topology.kubernetes.io/zone'] ?? '');
 
@@ -301,7 +295,7 @@ describe('local control plane', () => {
       await waitForPod(ns, 'app', 'Ready', isReady);
 
       await cp.stopKubelet(nodeName);
-      expect(condition(await cp.api.get<NodeObject>(nodePath), 'Ready')).toBe('Unknown');
+      expect(condition(await cp.api.get<NodeObject>(nodePath), 'Ready')?.status).toBe('Unknown');
       await waitForPod(ns, 'app', 'not Ready', (p) => !isReady(p));
       await waitFor(
         async () =>
@@ -317,7 +311,7 @@ describe('local control plane', () => {
       await cp.startKubelet(nodeName);
       await waitForPod(ns, 'app', 'Ready after the kubelet started', isReady);
       const node = await cp.api.get<NodeObject>(nodePath);
-      expect(condition(node, 'Ready')).toBe('True');
+      expect(condition(node, 'Ready')?.status).toBe('True');
       expect(node.spec?.taints ?? []).toEqual([]);
     },
     slow,
