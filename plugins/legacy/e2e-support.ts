@@ -7,6 +7,7 @@ import type { KubeObject } from '../../core/kube/object.ts';
 import { waitFor } from '../../core/testing/api.ts';
 import { repoRoot } from '../../core/testing/binaries.ts';
 import type { ControlPlane } from '../../core/testing/control-plane.ts';
+import { ObjectWatch } from '../../core/testing/object-watch.ts';
 import type { PdClusterModel } from '../pd/simulator/model/cluster.ts';
 import type { Simulator } from '../pd/simulator/simulator.ts';
 import { LEGACY_API_GROUP_VERSION, LEGACY_KIND, LEGACY_PLURAL } from './api.ts';
@@ -217,35 +218,32 @@ export interface LegacyRemovalSighting {
 export class LegacyRemovalRecorder {
   readonly sightings: LegacyRemovalSighting[] = [];
   private readonly seen = new Set<string>();
-  private readonly abort = new AbortController();
-  private done: Promise<unknown> | undefined;
+  private readonly watch: ObjectWatch<WatchedPod>;
 
   constructor(
-    private readonly cp: ControlPlane,
+    cp: ControlPlane,
     private readonly namespace: string,
     private readonly tc: string,
     private readonly model: () => PdClusterModel,
-  ) {}
-
-  async start(): Promise<void> {
-    const path = `/api/v1/namespaces/${this.namespace}/pods?labelSelector=${encodeURIComponent(`app.kubernetes.io/instance=${this.tc}`)}`;
-    const list = await this.cp.api.get<{ metadata: { resourceVersion: string } }>(path);
-    this.done = this.cp.api
-      .watch<WatchedPod>(
-        path,
-        list.metadata.resourceVersion,
-        (event) => {
-          const gone = event.type === 'DELETED' || event.object.metadata.deletionTimestamp !== undefined;
-          if (gone && (event.type === 'DELETED' || event.type === 'MODIFIED')) this.record(event.object);
-        },
-        this.abort.signal,
-      )
-      .catch(() => undefined);
+  ) {
+    const selector = encodeURIComponent(`app.kubernetes.io/instance=${tc}`);
+    // Pods already going when the recorder starts are not sightings: only changes seen from now on count.
+    this.watch = new ObjectWatch<WatchedPod>(
+      cp.api,
+      `/api/v1/namespaces/${namespace}/pods?labelSelector=${selector}`,
+      (type, pod) => {
+        const gone = type === 'DELETED' || pod.metadata.deletionTimestamp !== undefined;
+        if (gone && (type === 'DELETED' || type === 'MODIFIED')) this.record(pod);
+      },
+    );
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.done;
+  start(): Promise<void> {
+    return this.watch.start();
+  }
+
+  stop(): Promise<void> {
+    return this.watch.stop();
   }
 
   of(component: LegacyComponent): LegacyRemovalSighting[] {

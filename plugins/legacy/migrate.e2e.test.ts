@@ -3,18 +3,17 @@
 // and PVCs have the legacy names and labels), the data-plane simulator (legacy Pods are members and stores of the
 // same simulated PD as the new Cluster of that name), the real operator of the composition root, and the
 // migration run in process, once interrupted and resumed. One CLI smoke of --dry-run runs the binary.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { spawn } from 'bun';
 import { type MigrateIO, runMigrateCommand } from '../../cmd/migrate/command.ts';
-import type { KubeObject } from '../../core/kube/object.ts';
 import { RestKubeClient } from '../../core/kube/rest-client.ts';
 import { realClock } from '../../core/runtime/clock.ts';
 import { waitFor } from '../../core/testing/api.ts';
 import { createTestNamespace, useControlPlane } from '../../core/testing/fixtures.ts';
+import { isTrue, type List, type Obj } from '../../core/testing/objects.ts';
 import { PdClientFactory } from '../pd/client/pd-client.ts';
-import { API, type E2eOperator, PdConfigRecorder, PdRecorder, startE2eOperator } from '../pd/e2e-support.ts';
-import { type Simulator, startSimulator } from '../pd/simulator/simulator.ts';
+import { API, PdConfigRecorder, PdRecorder, useE2eOperator } from '../pd/e2e-support.ts';
 import { createLegacyCluster, LegacyRemovalRecorder, legacyPath } from './e2e-support.ts';
 import type { MigrationDeps } from './migrate/observe.ts';
 import { type MigrationAction, migrationPhases } from './migrate/plan.ts';
@@ -23,31 +22,12 @@ import { defaultMigrationOptions, type MigrationTarget } from './migrate/state.t
 import { legacyPdUrl, legacyStoreAddress } from './objects.ts';
 
 const fixture = useControlPlane({ nodes: 3 });
-let sim: Simulator;
-let op: E2eOperator;
-
-beforeAll(async () => {
-  sim = await startSimulator({ kubeconfig: fixture.cp.kubeconfigPath });
-  op = await startE2eOperator(fixture.cp, sim);
-}, 120_000);
-
-afterAll(async () => {
-  await op?.stop();
-  await sim?.stop();
-});
+const e2e = useE2eOperator(fixture);
 
 const TC = 'basic';
 const TIMEOUT = { timeoutMs: 180_000, intervalMs: 250 };
 
-interface Obj extends KubeObject {
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown> & { conditions?: { type: string; status: string }[] };
-}
-interface List {
-  items: Obj[];
-}
-
-const ready = (o: Obj | undefined) => o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+const ready = (o: Obj | undefined) => isTrue(o, 'Ready');
 
 function target(namespace: string): MigrationTarget {
   return { namespace, legacyName: TC, cluster: TC, pdGroup: `${TC}-pdg`, tikvGroup: `${TC}-kvg` };
@@ -56,7 +36,7 @@ function target(namespace: string): MigrationTarget {
 function deps(): MigrationDeps {
   return {
     kube: RestKubeClient.fromKubeconfigFile(fixture.cp.kubeconfigPath),
-    pdClients: new PdClientFactory({ resolver: sim.resolver }),
+    pdClients: new PdClientFactory({ resolver: e2e.sim.resolver }),
     clock: realClock,
   };
 }
@@ -81,7 +61,7 @@ function captureIO(): MigrateIO & { out: string; err: string } {
 /** `migrate run` through the command, in process, with the simulator's resolver. */
 function commandEnv() {
   const kube = RestKubeClient.fromKubeconfigFile(fixture.cp.kubeconfigPath);
-  return { kube: () => ({ client: kube }), resolver: sim.resolver, clock: realClock, pollMs: 200 };
+  return { kube: () => ({ client: kube }), resolver: e2e.sim.resolver, clock: realClock, pollMs: 200 };
 }
 
 async function cli(args: string[]) {
@@ -104,7 +84,7 @@ test(
   async () => {
     const { cp } = fixture;
     const ns = await createTestNamespace(cp, 'migrate');
-    const legacy = await createLegacyCluster(cp, sim, { name: TC, namespace: ns, pd: 3, tikv: 3 });
+    const legacy = await createLegacyCluster(cp, e2e.sim, { name: TC, namespace: ns, pd: 3, tikv: 3 });
     const model = legacy.model;
     const clusterId = model().clusterId.toString();
     const legacyUrl = legacyPdUrl(TC, ns);
@@ -119,7 +99,7 @@ test(
       '--kubeconfig',
       cp.kubeconfigPath,
       '--pd-url',
-      sim.cluster(ns, TC)?.url ?? '',
+      e2e.sim.cluster(ns, TC)?.url ?? '',
       '--dry-run',
     ]);
     expect(dry.stderr).toBe('');
@@ -134,7 +114,7 @@ test(
 
     const removals = new LegacyRemovalRecorder(cp, ns, TC, model);
     const configs = new PdConfigRecorder(cp, ns);
-    const newPdPods = new PdRecorder(cp, ns, () => sim.cluster(ns, TC)?.model);
+    const newPdPods = new PdRecorder(cp, ns, () => e2e.sim.cluster(ns, TC)?.model);
     await removals.start();
     await configs.start();
     await newPdPods.start();
@@ -265,7 +245,7 @@ test(
       expect(Number.isNaN(Date.parse(String(tikvCluster.status?.convertedAt)))).toBe(false);
 
       // Zero safety violations: no region without quorum, no data lost, no leader dropped, no PD leader dropped.
-      const report = sim.safety().clusters.find((c) => c.namespace === ns)?.report;
+      const report = e2e.sim.safety().clusters.find((c) => c.namespace === ns)?.report;
       expect(report?.violations).toEqual([]);
       expect(report?.clean).toBe(true);
 
@@ -300,17 +280,18 @@ test(
   async () => {
     const { cp } = fixture;
     const ns = await createTestNamespace(cp, 'migrate-refused');
-    const legacy = await createLegacyCluster(cp, sim, { name: TC, namespace: ns, pd: 1, tikv: 3 });
+    const legacy = await createLegacyCluster(cp, e2e.sim, { name: TC, namespace: ns, pd: 1, tikv: 3 });
     const model = legacy.model;
     // An evict-leader scheduler an interrupted legacy upgrade left behind.
     const store = model().stores()[0];
-    const url = sim.cluster(ns, TC)?.url;
+    const url = e2e.sim.cluster(ns, TC)?.url;
     const added = await fetch(`${url}/pd/api/v1/schedulers`, {
       method: 'POST',
       body: JSON.stringify({ name: 'evict-leader-scheduler', store_id: store?.id }),
     });
     expect(added.status).toBe(200);
-    const before = {
+    // What PD shows of its members, stores and schedulers: the refusal must leave all of it as it was.
+    const pdView = () => ({
       members: model()
         .members()
         .map((m) => m.name),
@@ -318,7 +299,8 @@ test(
         .stores()
         .map((s) => `${s.id} ${s.state}`),
       schedulers: model().schedulers(),
-    };
+    });
+    const before = pdView();
 
     const io = captureIO();
     const code = await runMigrateCommand(['run', TC, '-n', ns, '--accept-warnings'], io, commandEnv());
@@ -339,15 +321,7 @@ test(
         replicas,
       );
     }
-    expect({
-      members: model()
-        .members()
-        .map((m) => m.name),
-      stores: model()
-        .stores()
-        .map((s) => `${s.id} ${s.state}`),
-      schedulers: model().schedulers(),
-    }).toEqual(before);
+    expect(pdView()).toEqual(before);
     expect((await cp.api.get<Obj>(legacyPath(ns, TC))).status?.converted).toBeUndefined();
   },
   { timeout: 240_000 },

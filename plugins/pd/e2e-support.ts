@@ -2,6 +2,7 @@
 // connection), PD played by the simulator, and recorders that look at the simulated PD at the very moment
 // something happens to a PD Pod or ConfigMap, so the safety rules are checked at every step and not only at the end.
 
+import { afterAll, beforeAll } from 'bun:test';
 import { parseRunOptions, type RunOptions } from '../../cmd/operator/options.ts';
 import { type RunningOperator, startOperator } from '../../cmd/operator/run.ts';
 import { type BuiltComponents, componentsSetup } from '../../cmd/plugins.ts';
@@ -9,10 +10,12 @@ import type { KubeObject } from '../../core/kube/object.ts';
 import { createLogger, type Logger, silentLogger } from '../../core/observability/log.ts';
 import type { ControlPlane } from '../../core/testing/control-plane.ts';
 import { freePorts } from '../../core/testing/control-plane.ts';
+import type { ControlPlaneFixture } from '../../core/testing/fixtures.ts';
+import { ObjectWatch } from '../../core/testing/object-watch.ts';
 import type { PdClusterModel } from './simulator/model/cluster.ts';
-import type { Simulator } from './simulator/simulator.ts';
+import { type Simulator, startSimulator } from './simulator/simulator.ts';
 
-export const API = '/apis/core.tikv.org/v1alpha1';
+export { API } from '../../core/testing/objects.ts';
 
 export interface E2eOperator {
   operator: RunningOperator;
@@ -22,10 +25,14 @@ export interface E2eOperator {
 
 /**
  * The operator of the binary (startOperator with the composition root's componentsSetup), PD reached through the
- * simulator's resolver. Pod deletions get a 1 s grace: kwok keeps a deleted Pod for its whole grace period.
- * `TIKV_TEST_LOG=debug` shows the reconciles on stderr.
+ * simulator's resolver, watching every namespace or only `namespace`. Pod deletions get a 1 s grace: kwok keeps a
+ * deleted Pod for its whole grace period. `TIKV_TEST_LOG=debug` shows the reconciles on stderr.
  */
-export async function startE2eOperator(cp: ControlPlane, sim: Simulator): Promise<E2eOperator> {
+export async function startE2eOperator(
+  cp: ControlPlane,
+  sim: Simulator,
+  opts: { namespace?: string } = {},
+): Promise<E2eOperator> {
   const level = process.env.TIKV_TEST_LOG;
   const logger: Logger =
     level === 'debug' || level === 'info' ? createLogger({ level, format: 'text' }) : silentLogger();
@@ -33,6 +40,7 @@ export async function startE2eOperator(cp: ControlPlane, sim: Simulator): Promis
   const options = parseRunOptions([
     `--kubeconfig=${cp.kubeconfigPath}`,
     '--leader-elect=false',
+    ...(opts.namespace ? [`--namespace=${opts.namespace}`] : []),
     `--http-address=127.0.0.1:${port}`,
   ]) as RunOptions;
   let built: BuiltComponents | undefined;
@@ -45,42 +53,28 @@ export async function startE2eOperator(cp: ControlPlane, sim: Simulator): Promis
   return { operator, built, stop: () => operator.stop() };
 }
 
-interface WatchedObject extends KubeObject {
-  data?: Record<string, string>;
+/** The simulator and the operator of this test file: started after the control plane, stopped before it. */
+export function useE2eOperator(fixture: ControlPlaneFixture): { readonly sim: Simulator } {
+  let sim: Simulator | undefined;
+  let op: E2eOperator | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator({ kubeconfig: fixture.cp.kubeconfigPath });
+    op = await startE2eOperator(fixture.cp, sim);
+  }, 120_000);
+  afterAll(async () => {
+    await op?.stop();
+    await sim?.stop();
+  });
+  return {
+    get sim() {
+      if (!sim) throw new Error('the simulator is read before beforeAll has started it');
+      return sim;
+    },
+  };
 }
 
-/** Watches objects of a namespace (list + watch) and calls `onEvent` for each; stops on `stop`. */
-class Watch {
-  private readonly abort = new AbortController();
-  private done: Promise<unknown> | undefined;
-
-  constructor(
-    private readonly cp: ControlPlane,
-    private readonly path: string,
-    private readonly onEvent: (type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: WatchedObject) => void,
-  ) {}
-
-  async start(): Promise<void> {
-    const list = await this.cp.api.get<{ metadata: { resourceVersion: string }; items: WatchedObject[] }>(this.path);
-    for (const obj of list.items) this.onEvent('ADDED', obj);
-    this.done = this.cp.api
-      .watch<WatchedObject>(
-        this.path,
-        list.metadata.resourceVersion,
-        (event) => {
-          if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
-            this.onEvent(event.type, event.object);
-          }
-        },
-        this.abort.signal,
-      )
-      .catch(() => undefined);
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.done;
-  }
+interface WatchedObject extends KubeObject {
+  data?: Record<string, string>;
 }
 
 /** A PD Pod seen going (terminating or deleted), with what PD showed at that moment. */
@@ -111,15 +105,15 @@ export class PdRecorder {
   /** The most PD members unhealthy at one moment. */
   maxMembersDown = 0;
   private readonly seen = new Set<string>();
-  private readonly watch: Watch;
+  private readonly watch: ObjectWatch<WatchedObject>;
 
   constructor(
     cp: ControlPlane,
     namespace: string,
     private readonly model: () => PdClusterModel | undefined,
   ) {
-    this.watch = new Watch(
-      cp,
+    this.watch = new ObjectWatch<WatchedObject>(
+      cp.api,
       `/api/v1/namespaces/${namespace}/pods?labelSelector=tikv.org%2Fcomponent%3Dpd`,
       (type, pod) => this.onPod(type, pod),
     );
@@ -169,11 +163,11 @@ export class PdRecorder {
 /** Every version of every PD ConfigMap's config file, in the order the apiserver showed them. */
 export class PdConfigRecorder {
   readonly versions = new Map<string, string[]>();
-  private readonly watch: Watch;
+  private readonly watch: ObjectWatch<WatchedObject>;
 
   constructor(cp: ControlPlane, namespace: string) {
-    this.watch = new Watch(
-      cp,
+    this.watch = new ObjectWatch<WatchedObject>(
+      cp.api,
       `/api/v1/namespaces/${namespace}/configmaps?labelSelector=tikv.org%2Fcomponent%3Dpd`,
       (type, cm) => {
         const content = cm.data?.['pd.toml'];

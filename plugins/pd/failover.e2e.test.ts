@@ -2,62 +2,38 @@
 // simulator): members unhealthy longer than the group's period are deleted from PD and recreated empty, one at a
 // time, each only while the others keep a healthy quorum; they join again (never bootstrap) as new members under
 // their old names. PD never loses its quorum, the cluster id never changes, no PD leader is dropped.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
-import type { KubeObject } from '../../core/kube/object.ts';
+import { expect, test } from 'bun:test';
 import { waitFor } from '../../core/testing/api.ts';
 import { createTestNamespace, useControlPlane } from '../../core/testing/fixtures.ts';
 import { podAnnotations } from '../../core/testing/kwok.ts';
-import { API, type E2eOperator, PdConfigRecorder, PdRecorder, startE2eOperator } from './e2e-support.ts';
+import { ObjectWatch } from '../../core/testing/object-watch.ts';
+import type { List, Obj } from '../../core/testing/objects.ts';
+import { API, PdConfigRecorder, PdRecorder, useE2eOperator } from './e2e-support.ts';
 import type { PdClusterModel } from './simulator/model/cluster.ts';
-import { type Simulator, startSimulator } from './simulator/simulator.ts';
 import { pdManifests } from './testing.ts';
 
 const fixture = useControlPlane({ nodes: 3 });
-let sim: Simulator;
-let op: E2eOperator;
-
-beforeAll(async () => {
-  sim = await startSimulator({ kubeconfig: fixture.cp.kubeconfigPath });
-  op = await startE2eOperator(fixture.cp, sim);
-}, 120_000);
-
-afterAll(async () => {
-  await op?.stop();
-  await sim?.stop();
-});
+const e2e = useE2eOperator(fixture);
 
 const RECREATE = 'tikv.org/recreate-empty';
-
-interface Obj extends KubeObject {
-  status?: Record<string, unknown> & { conditions?: { type: string; status: string; reason: string }[] };
-}
 
 /** Watches the PD instances: the most carrying the recreate mark at once, and every instance marked, in order. */
 class MarkRecorder {
   maxMarked = 0;
   readonly marked: string[] = [];
   private readonly current = new Map<string, boolean>();
-  private readonly abort = new AbortController();
-  private done: Promise<unknown> | undefined;
+  private readonly watch: ObjectWatch<Obj>;
 
-  constructor(private readonly path: string) {}
-
-  async start(): Promise<void> {
-    const list = await fixture.cp.api.get<{ metadata: { resourceVersion: string }; items: Obj[] }>(this.path);
-    for (const i of list.items) this.see(i, false);
-    this.done = fixture.cp.api
-      .watch<Obj>(
-        this.path,
-        list.metadata.resourceVersion,
-        (e) => this.see(e.object, e.type === 'DELETED'),
-        this.abort.signal,
-      )
-      .catch(() => undefined);
+  constructor(path: string) {
+    this.watch = new ObjectWatch<Obj>(fixture.cp.api, path, (type, instance) => this.see(instance, type === 'DELETED'));
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.done;
+  start(): Promise<void> {
+    return this.watch.start();
+  }
+
+  stop(): Promise<void> {
+    return this.watch.stop();
   }
 
   private see(instance: Obj, deleted: boolean): void {
@@ -74,7 +50,7 @@ test(
   async () => {
     const { cp } = fixture;
     const ns = await createTestNamespace(cp, 'pd-failover');
-    const model = (): PdClusterModel | undefined => sim.cluster(ns, 'c')?.model;
+    const model = (): PdClusterModel | undefined => e2e.sim.cluster(ns, 'c')?.model;
     const pods = new PdRecorder(cp, ns, model);
     const configs = new PdConfigRecorder(cp, ns);
     const marks = new MarkRecorder(`${API}/namespaces/${ns}/pds`);
@@ -125,7 +101,7 @@ test(
         },
         { timeoutMs: 150_000, intervalMs: 250, what: `${victims.join(', ')} recreated and healthy` },
       ).catch(async (error: Error) => {
-        const instances = (await cp.api.get<{ items: Obj[] }>(`${API}/namespaces/${ns}/pds`)).items.map((i) => ({
+        const instances = (await cp.api.get<List>(`${API}/namespaces/${ns}/pds`)).items.map((i) => ({
           name: i.metadata.name,
           annotations: i.metadata.annotations,
           status: i.status,
@@ -151,10 +127,14 @@ test(
       expect(pods.quorumLost).toBe(0);
       expect(pods.maxMembersDown).toBeLessThanOrEqual(2);
       expect((await cp.api.get<Obj>(`${API}/namespaces/${ns}/clusters/c`)).status?.id).toBe(cluster.status?.id);
-      expect(
-        (await cp.api.get<{ items: Obj[] }>(`${API}/namespaces/${ns}/pds`)).items.map((i) => i.metadata.name).sort(),
-      ).toEqual(['pd-0', 'pd-1', 'pd-2', 'pd-3', 'pd-4']);
-      expect(sim.safety().clusters.find((c) => c.namespace === ns)?.report.violations ?? []).toEqual([]);
+      expect((await cp.api.get<List>(`${API}/namespaces/${ns}/pds`)).items.map((i) => i.metadata.name).sort()).toEqual([
+        'pd-0',
+        'pd-1',
+        'pd-2',
+        'pd-3',
+        'pd-4',
+      ]);
+      expect(e2e.sim.safety().clusters.find((c) => c.namespace === ns)?.report.violations ?? []).toEqual([]);
     } finally {
       await marks.stop();
       await configs.stop();
