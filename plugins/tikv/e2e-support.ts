@@ -5,27 +5,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { parseRunOptions, type RunOptions } from '../../cmd/operator/options.ts';
-import { type RunningOperator, startOperator } from '../../cmd/operator/run.ts';
-import { componentsSetup } from '../../cmd/plugins.ts';
 import type { KubeObject } from '../../core/kube/object.ts';
-import { createLogger, type Logger, silentLogger } from '../../core/observability/log.ts';
 import { PodAvailabilityRecorder } from '../../core/reconcilers/testing/sample-operator.ts';
 import { waitFor } from '../../core/testing/api.ts';
-import { type ControlPlane, freePorts } from '../../core/testing/control-plane.ts';
+import type { ControlPlane } from '../../core/testing/control-plane.ts';
 import { createTestNamespace } from '../../core/testing/fixtures.ts';
+import { ObjectWatch } from '../../core/testing/object-watch.ts';
+import { API, condition, type List as ListOf, type Obj as TestObject } from '../../core/testing/objects.ts';
+import { type E2eOperator, startE2eOperator } from '../pd/e2e-support.ts';
 import type { PdClusterModel } from '../pd/simulator/model/cluster.ts';
 import type { ClusterSettings, Simulator } from '../pd/simulator/simulator.ts';
 import { storeAddress } from './config.ts';
 
-export const API = '/apis/core.tikv.org/v1alpha1';
+export { API, type Condition, condition } from '../../core/testing/objects.ts';
+
 const repoRoot = join(import.meta.dir, '../..');
 
-export interface PdTikvOperator {
-  operator: RunningOperator;
-  /** Stops the controllers, the PD pollers and the HTTP server: the next operator starts with fresh memory. */
-  stop(): Promise<void>;
-}
+/** `stop` ends the controllers, the PD pollers and the HTTP server: the next operator starts with fresh memory. */
+export type PdTikvOperator = E2eOperator;
 
 /**
  * The operator of the binary (startOperator with the composition root's componentsSetup) managing one namespace,
@@ -38,20 +35,7 @@ export async function startPdTikvOperator(
   sim: Simulator,
   namespace: string,
 ): Promise<PdTikvOperator> {
-  const level = process.env.TIKV_TEST_LOG;
-  const logger: Logger =
-    level === 'debug' || level === 'info' ? createLogger({ level, format: 'text' }) : silentLogger();
-  const [port] = await freePorts(1);
-  const options = parseRunOptions([
-    `--kubeconfig=${cp.kubeconfigPath}`,
-    '--leader-elect=false',
-    `--namespace=${namespace}`,
-    `--http-address=127.0.0.1:${port}`,
-  ]) as RunOptions;
-  const setup = componentsSetup({ pd: { gracePeriodSeconds: 1 }, tikv: { minGracePeriodSeconds: 1 } });
-  const operator = startOperator(options, [setup], { resolver: sim.resolver, logger });
-  await operator.started;
-  return { operator, stop: () => operator.stop() };
+  return startE2eOperator(cp, sim, { namespace });
 }
 
 /** The manifests of an example directory (`examples/basic`), in `namespace`. */
@@ -108,37 +92,32 @@ export interface RemovalSighting {
 export class RemovalRecorder {
   readonly sightings: RemovalSighting[] = [];
   private readonly seen = new Set<string>();
-  private readonly abort = new AbortController();
-  private readonly done: Promise<unknown>[] = [];
+  private readonly watches: ObjectWatch<WatchedObject>[];
 
   constructor(
-    private readonly cp: ControlPlane,
-    private readonly namespace: string,
+    cp: ControlPlane,
+    namespace: string,
     private readonly model: () => PdClusterModel,
     private readonly addressOf: (instance: string) => string,
-  ) {}
+  ) {
+    const selector = 'labelSelector=tikv.org%2Fcomponent%3Dtikv';
+    // Objects already going when the recorder starts are not sightings: only changes seen from now on count.
+    this.watches = (
+      [
+        ['Pod', `/api/v1/namespaces/${namespace}/pods?${selector}`],
+        ['PersistentVolumeClaim', `/api/v1/namespaces/${namespace}/persistentvolumeclaims?${selector}`],
+      ] as const
+    ).map(
+      ([kind, path]) =>
+        new ObjectWatch<WatchedObject>(cp.api, path, (type, obj) => {
+          const gone = type === 'DELETED' || obj.metadata.deletionTimestamp !== undefined;
+          if (gone && (type === 'DELETED' || type === 'MODIFIED')) this.record(kind, obj);
+        }),
+    );
+  }
 
   async start(): Promise<void> {
-    for (const [kind, path] of [
-      ['Pod', `/api/v1/namespaces/${this.namespace}/pods`],
-      ['PersistentVolumeClaim', `/api/v1/namespaces/${this.namespace}/persistentvolumeclaims`],
-    ] as const) {
-      const selector = 'labelSelector=tikv.org%2Fcomponent%3Dtikv';
-      const list = await this.cp.api.get<{ metadata: { resourceVersion: string } }>(`${path}?${selector}`);
-      this.done.push(
-        this.cp.api
-          .watch<WatchedObject>(
-            `${path}?${selector}`,
-            list.metadata.resourceVersion,
-            (event) => {
-              const gone = event.type === 'DELETED' || event.object.metadata.deletionTimestamp !== undefined;
-              if (gone && (event.type === 'DELETED' || event.type === 'MODIFIED')) this.record(kind, event.object);
-            },
-            this.abort.signal,
-          )
-          .catch(() => undefined),
-      );
-    }
+    for (const watch of this.watches) await watch.start();
   }
 
   /** Sightings of the instances given. */
@@ -147,8 +126,7 @@ export class RemovalRecorder {
   }
 
   async stop(): Promise<void> {
-    this.abort.abort();
-    await Promise.all(this.done);
+    await Promise.all(this.watches.map((w) => w.stop()));
   }
 
   private record(kind: RemovalSighting['kind'], obj: WatchedObject): void {
@@ -170,21 +148,11 @@ export class RemovalRecorder {
 
 // ---- one cluster per test ----------------------------------------------------------------------------------
 
-export interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
-export interface Obj extends KubeObject {
+/** A TiKV-side object: the core read shape with the spec fields these tests look at. */
+export interface Obj extends TestObject {
   spec?: Record<string, unknown> & { offline?: boolean; replicas?: number };
-  status?: Record<string, unknown> & { conditions?: Condition[] };
 }
-export interface List<T = Obj> {
-  items: T[];
-}
-
-export const condition = (obj: Obj | undefined, type: string) => obj?.status?.conditions?.find((c) => c.type === type);
+export type List<T = Obj> = ListOf<T>;
 
 /** The simulator's safety violations in one namespace's cluster (empty: nothing unavailable, lost or dropped). */
 export function safetyViolations(sim: Simulator, namespace: string): string[] {
