@@ -2,6 +2,7 @@
 // plugins on one PD connection) in this process against the local control plane, PD played by the simulator, and
 // a recorder that checks a safety rule at the moment it matters (which store state PD showed when a TiKV Pod or
 // PVC went).
+import { afterAll, afterEach, beforeAll, expect } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -9,12 +10,17 @@ import type { KubeObject } from '../../core/kube/object.ts';
 import { PodAvailabilityRecorder } from '../../core/reconcilers/testing/sample-operator.ts';
 import { waitFor } from '../../core/testing/api.ts';
 import type { ControlPlane } from '../../core/testing/control-plane.ts';
-import { createTestNamespace } from '../../core/testing/fixtures.ts';
+import { type ControlPlaneFixture, createTestNamespace } from '../../core/testing/fixtures.ts';
 import { ObjectWatch } from '../../core/testing/object-watch.ts';
 import { API, condition, type List as ListOf, type Obj as TestObject } from '../../core/testing/objects.ts';
 import { type E2eOperator, startE2eOperator } from '../pd/e2e-support.ts';
 import type { PdClusterModel } from '../pd/simulator/model/cluster.ts';
-import type { ClusterSettings, Simulator } from '../pd/simulator/simulator.ts';
+import {
+  type ClusterSettings,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../pd/simulator/simulator.ts';
 import { storeAddress } from './config.ts';
 
 export { API, type Condition, condition } from '../../core/testing/objects.ts';
@@ -162,8 +168,45 @@ export function safetyViolations(sim: Simulator, namespace: string): string[] {
     .flatMap((c) => c.report.violations.map((v) => JSON.stringify(v)));
 }
 
+/**
+ * The simulator of this test file (started after the control plane, stopped before it) and the clusters of
+ * examples/basic its tests create; what a test registers in `cleanups` (its operator, its recorders, anything it
+ * must put back) is undone after that test, last first.
+ */
+export function useBasicTikvClusters(
+  fixture: ControlPlaneFixture,
+  simulator: Omit<SimulatorOptions, 'kubeconfig'> = {},
+) {
+  let sim: Simulator | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    sim = await startSimulator({ kubeconfig: fixture.cp.kubeconfigPath, ...simulator });
+  }, 60_000);
+  afterAll(async () => {
+    await sim?.stop();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+  const started = () => {
+    if (!sim) throw new Error('the simulator is read before beforeAll has started it');
+    return sim;
+  };
+  return {
+    get sim() {
+      return started();
+    },
+    cleanups,
+    /** A namespace with examples/basic applied and the operator running, once the Cluster is Ready. */
+    basicCluster: (prefix: string, opts?: Parameters<typeof basicTikvCluster>[4]) =>
+      basicTikvCluster(fixture.cp, started(), prefix, cleanups, opts),
+    /** Nothing unsafe happened to this namespace's cluster: no region lost its quorum, no data lost, no leader dropped. */
+    expectSafe: (ns: string) => expect(safetyViolations(started(), ns)).toEqual([]),
+  };
+}
+
 /** A namespace with examples/basic applied and the operator running, once the Cluster is Ready. */
-export async function basicTikvCluster(
+async function basicTikvCluster(
   cp: ControlPlane,
   sim: Simulator,
   prefix: string,

@@ -2,34 +2,19 @@
 // simulator with max-store-down-time 3 s): a store Down longer than the group's period gets a replacement, not
 // before; PD re-replicates; the failed store comes back and the replacement leaves through PD (tombstone first);
 // while PD has no quorum nothing fails over, and once PD is back it does. Nothing is lost, nothing unavailable.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { waitFor } from '../../core/testing/api.ts';
 import { useControlPlane } from '../../core/testing/fixtures.ts';
-import { type Simulator, startSimulator } from '../pd/simulator/simulator.ts';
-import { basicTikvCluster, condition, type Obj } from './e2e-support.ts';
+import { condition, type Obj, useBasicTikvClusters } from './e2e-support.ts';
 
 const fixture = useControlPlane({ nodes: 3 });
 const TIMEOUT = { timeout: 300_000 };
 const CRASH = 'sim.tikv.org/crash';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({
-    kubeconfig: fixture.cp.kubeconfigPath,
-    schedule: { maxStoreDownTimeMs: 3_000 },
-  });
-}, 60_000);
-afterAll(async () => {
-  await sim?.stop();
-});
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const e2e = useBasicTikvClusters(fixture, { schedule: { maxStoreDownTimeMs: 3_000 } });
 
 async function failoverCluster(prefix: string, period: string) {
-  const c = await basicTikvCluster(fixture.cp, sim, prefix, cleanups);
+  const c = await e2e.basicCluster(prefix);
   await c.tikvSettled(3);
   // A store crashed before PD gave every region its three replicas would take regions down with it: that is the
   // test's doing, not a failover's. Wait for full replication first.
@@ -89,7 +74,7 @@ async function failoverCluster(prefix: string, period: string) {
    * crashed PD leader drops its leadership: that is the failure being simulated, not something the operator did).
    */
   const violations = (crashedStores: readonly number[], crashedMembers: readonly string[] = []) =>
-    sim
+    e2e.sim
       .safety()
       .clusters.filter((x) => x.namespace === c.ns)
       .flatMap((x) => x.report.violations)

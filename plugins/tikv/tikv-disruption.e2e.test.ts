@@ -2,34 +2,16 @@
 // a rolling upgrade restarts one store at a time, each only after its leaders left; the operator stopped in the
 // middle of a rolling upgrade and of a scale-in is replaced by a new one (fresh memory, fresh PD pollers) that
 // finishes the job from what the API objects and PD show; a deleted TiKV CR is replaced through PD.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { waitFor } from '../../core/testing/api.ts';
 import { useControlPlane } from '../../core/testing/fixtures.ts';
-import { type Simulator, startSimulator } from '../pd/simulator/simulator.ts';
-import { API, basicTikvCluster, condition, type List, type Obj, safetyViolations } from './e2e-support.ts';
+import { API, condition, type List, type Obj, useBasicTikvClusters } from './e2e-support.ts';
 
 const fixture = useControlPlane({ nodes: 3 });
 const TIMEOUT = { timeout: 300_000 };
 const STORES = ['basic-tikv-0', 'basic-tikv-1', 'basic-tikv-2'];
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({ kubeconfig: fixture.cp.kubeconfigPath });
-}, 60_000);
-afterAll(async () => {
-  await sim?.stop();
-});
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-const basicCluster = (prefix: string) => basicTikvCluster(fixture.cp, sim, prefix, cleanups);
-
-function expectSafe(ns: string): void {
-  expect(safetyViolations(sim, ns)).toEqual([]);
-}
+const { basicCluster, cleanups, expectSafe } = useBasicTikvClusters(fixture);
 
 /** A rolling upgrade of the TiKV group to `version`, and what to check once it is done. */
 async function upgrade(c: Awaited<ReturnType<typeof basicCluster>>, version: string) {

@@ -3,37 +3,16 @@
 // (Tombstone before the Pod and PVCs go), a chosen store is removed by name, a scale-in is cancelled halfway, a
 // scale-in below max-replicas is refused, a bad config changes nothing. Every test ends with the simulator's
 // safety accounting clean: no region lost its quorum, no data lost, no leader dropped.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
 import { waitFor } from '../../core/testing/api.ts';
 import { useControlPlane } from '../../core/testing/fixtures.ts';
-import { type Simulator, startSimulator } from '../pd/simulator/simulator.ts';
 import { storeAddress } from './config.ts';
-import { API, basicTikvCluster, condition, type List, type Obj, safetyViolations } from './e2e-support.ts';
+import { API, condition, type List, type Obj, useBasicTikvClusters } from './e2e-support.ts';
 
 const fixture = useControlPlane({ nodes: 3 });
 const TIMEOUT = { timeout: 300_000 };
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({ kubeconfig: fixture.cp.kubeconfigPath });
-}, 60_000);
-afterAll(async () => {
-  await sim?.stop();
-});
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
-
-/** A namespace with examples/basic applied and the operator running, once the Cluster is Ready. */
-const basicCluster = (prefix: string, opts?: Parameters<typeof basicTikvCluster>[4]) =>
-  basicTikvCluster(fixture.cp, sim, prefix, cleanups, opts);
-
-/** Nothing unsafe happened to this namespace's cluster: no region lost its quorum, no data lost, no leader dropped. */
-function expectSafe(ns: string): void {
-  expect(safetyViolations(sim, ns)).toEqual([]);
-}
+const { basicCluster, expectSafe } = useBasicTikvClusters(fixture);
 
 describe('TiKV end to end', () => {
   test(

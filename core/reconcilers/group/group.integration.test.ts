@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { waitFor } from '../../testing/api.ts';
 import { installCrds } from '../../testing/crds.ts';
 import { createTestNamespace, useControlPlane } from '../../testing/fixtures.ts';
+import { ObjectWatch } from '../../testing/object-watch.ts';
 import { API, condition, type List, type Obj } from '../../testing/objects.ts';
 import {
   SampleDataPlane,
@@ -237,22 +238,13 @@ describe('group reconciler', () => {
       const { cp, ns, settled, patchGroup, names, plugin } = await setup({ replicas: 4, mode: 'offline' });
       await settled(4);
       const offlineSeen = new Set<string>();
-      const abort = new AbortController();
-      const list = await cp.api.get<List>(`${API}/namespaces/${ns}/samples`);
-      const watching = cp.api
-        .watch<Obj>(
-          `${API}/namespaces/${ns}/samples`,
-          list.metadata.resourceVersion,
-          (e) => {
-            if (e.object.spec?.offline === true) offlineSeen.add(e.object.metadata.name);
-          },
-          abort.signal,
-        )
-        .catch(() => undefined);
+      const watch = new ObjectWatch<Obj>(cp.api, `${API}/namespaces/${ns}/samples`, (_, instance) => {
+        if (instance.spec?.offline === true) offlineSeen.add(instance.metadata.name);
+      });
+      await watch.start();
       await patchGroup({ spec: { replicas: 2 } });
       await settled(2);
-      abort.abort();
-      await watching;
+      await watch.stop();
       expect(await names()).toEqual(['g-0', 'g-1']);
       expect([...offlineSeen].sort()).toEqual(['g-2', 'g-3']);
       expect(plugin.callsOf('g-3')).toEqual(
