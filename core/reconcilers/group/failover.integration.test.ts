@@ -11,6 +11,7 @@ import { waitFor } from '../../testing/api.ts';
 import { installCrds } from '../../testing/crds.ts';
 import { createTestNamespace, useControlPlane } from '../../testing/fixtures.ts';
 import { fakeNodes } from '../../testing/kwok.ts';
+import { type ObjectChange, ObjectWatch } from '../../testing/object-watch.ts';
 import { API, condition, type List as ListOf, type Obj as TestObject } from '../../testing/objects.ts';
 import { provisionerName } from '../../testing/provisioner.ts';
 import {
@@ -63,39 +64,32 @@ class InstanceRecorder {
   maxRecreating = 0;
   /** Every time an instance got the recreate mark: who, and who else was not Healthy at that moment. */
   readonly recreations: { name: string; unhealthyOthers: string[] }[] = [];
-  private readonly abort = new AbortController();
-  private done: Promise<void> | undefined;
+  private readonly watch: ObjectWatch<Obj>;
+  private listed = false;
 
-  constructor(
-    private readonly t: { cp: typeof fixture.cp; ns: string },
-    private readonly plural = 'samples',
-  ) {}
-
-  async start(): Promise<void> {
-    const path = `${API}/namespaces/${this.t.ns}/${this.plural}`;
-    const list = await this.t.cp.api.get<List>(path);
-    for (const item of list.items) this.instances.set(item.metadata.name, item);
-    this.measure(undefined);
-    this.done = this.t.cp.api
-      .watch<Obj>(
-        path,
-        list.metadata.resourceVersion,
-        (event) => {
-          const name = event.object.metadata.name;
-          const before = this.instances.get(name);
-          if (event.type === 'DELETED') this.instances.delete(name);
-          else if (event.type === 'ADDED' || event.type === 'MODIFIED') this.instances.set(name, event.object);
-          else return;
-          this.measure(annotation(before, RECREATE) === undefined ? name : undefined);
-        },
-        this.abort.signal,
-      )
-      .catch(() => undefined);
+  constructor(t: { cp: typeof fixture.cp; ns: string }, plural = 'samples') {
+    this.watch = new ObjectWatch<Obj>(t.cp.api, `${API}/namespaces/${t.ns}/${plural}`, (type, obj) =>
+      this.see(type, obj),
+    );
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.done;
+  async start(): Promise<void> {
+    await this.watch.start();
+    // The listed instances are where the test starts from, not changes: measured once, all together.
+    this.listed = true;
+    this.measure(undefined);
+  }
+
+  stop(): Promise<void> {
+    return this.watch.stop();
+  }
+
+  private see(type: ObjectChange, obj: Obj): void {
+    const name = obj.metadata.name;
+    const before = this.instances.get(name);
+    if (type === 'DELETED') this.instances.delete(name);
+    else this.instances.set(name, obj);
+    if (this.listed) this.measure(annotation(before, RECREATE) === undefined ? name : undefined);
   }
 
   private measure(changed: string | undefined): void {
