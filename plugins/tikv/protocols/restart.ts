@@ -26,8 +26,8 @@ export const restartSteps = {
   checkReplicas: 'check replicas complete',
 } as const;
 
-/** How often a restart held by down peers looks again (PD reports down peers late; the poll is the source). */
-export const DOWN_PEER_RECHECK_MS = 5_000;
+/** How often a restart held by down or missing peers looks again (besides the PD poll reporting the change). */
+export const REGION_RECHECK_MS = 5_000;
 
 /** Stores other than this instance's that hold down peers (Tombstone stores hold nothing any more). */
 export function downPeersElsewhere(view: TikvView): StoreView[] {
@@ -78,7 +78,7 @@ export function tikvRestartProtocol(
         if (down.length === 0) return complete();
         pd.markBusy(ctx.cluster);
         const list = down.map((s) => `store ${s.id} (${s.downPeers})`).join(', ');
-        return retry(DOWN_PEER_RECHECK_MS, `regions have down peers on ${list}: the restart waits`);
+        return retry(REGION_RECHECK_MS, `regions have down peers on ${list}: the restart waits`);
       }),
       task(restartSteps.checkReplicas, (ctx: TikvContext): TaskResult => {
         const { waiting, stuck } = regionsMissingReplicas(ctx.dataPlane);
@@ -86,7 +86,7 @@ export function tikvRestartProtocol(
         if (waiting > 0) {
           pd.markBusy(ctx.cluster);
           return retry(
-            DOWN_PEER_RECHECK_MS,
+            REGION_RECHECK_MS,
             `${waiting} regions with a replica on store ${store} miss replicas PD is adding: the restart waits`,
           );
         }
