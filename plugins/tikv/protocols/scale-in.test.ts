@@ -5,7 +5,7 @@ import type { GroupObject, InstanceObject } from '../../../core/plugin/contract.
 import { until } from '../../pd/client/testing.ts';
 import { storeAddress, tickUntil, tickUntilSettled } from '../../pd/simulator/model/testing.ts';
 import { storeView, type TikvHarness, tikvHarness, viewOf } from '../testing.ts';
-import { isStoreRemoved, REGISTRATION_GRACE_MS, scaleInVerdict } from './scale-in.ts';
+import { isStoreRemoved, type PodStart, REGISTRATION_GRACE_MS, scaleInVerdict } from './scale-in.ts';
 
 describe('scaleInVerdict', () => {
   test.each([
@@ -31,7 +31,10 @@ describe('scaleInVerdict', () => {
 
 describe('isStoreRemoved', () => {
   const tombstone = storeView({ state: 'Tombstone', stateName: 'Tombstone', nodeState: 'Removed' });
-  const started = 1_000;
+  const started: PodStart = { startedAtMs: 1_000, createdAtMs: 500, scheduled: true };
+  const bound: PodStart = { startedAtMs: undefined, createdAtMs: 500, scheduled: true };
+  const pending: PodStart = { startedAtMs: undefined, createdAtMs: 500, scheduled: false };
+  const later = (ms: number) => viewOf(undefined, [], { fetchedAt: ms });
   test.each([
     ['no PD URL and no store ever seen', viewOf(undefined, [], { pdUrl: undefined }), undefined, undefined, true],
     ['no PD URL but a store was seen once', viewOf(undefined, [], { pdUrl: undefined }), undefined, '7', false],
@@ -42,22 +45,26 @@ describe('isStoreRemoved', () => {
     ['Tombstone', viewOf(tombstone), started, '1', true],
     ['Tombstone still in the evict-leader scheduler', viewOf({ ...tombstone, evicting: true }), started, '1', false],
     ['no store, no Pod', viewOf(undefined), undefined, undefined, true],
+    ['no store, the Pod started after the last poll', later(1_000 + 5_000), started, undefined, false],
+    ['no store in a poll long after the Pod started', later(1_000 + REGISTRATION_GRACE_MS), started, undefined, true],
+    // The cache shows the Pod bound but not started: the kubelet may run it already (a quick scale-out then in).
     [
-      'no store, the Pod started after the last poll',
-      viewOf(undefined, [], { fetchedAt: started + 5_000 }),
-      started,
+      'no store, the Pod bound but not started, however late',
+      later(500 + 10 * REGISTRATION_GRACE_MS),
+      bound,
       undefined,
       false,
     ],
+    ['no store, the Pod unscheduled for less than the grace', later(500 + 5_000), pending, undefined, false],
     [
-      'no store in a poll long after the Pod started',
-      viewOf(undefined, [], { fetchedAt: started + REGISTRATION_GRACE_MS }),
-      started,
+      'no store, the Pod unscheduled for the grace: it never ran',
+      later(500 + REGISTRATION_GRACE_MS),
+      pending,
       undefined,
       true,
     ],
-  ])('%s -> %s', (_what, view, podStartedAtMs, knownStoreId, expected) => {
-    expect(isStoreRemoved({ view, podStartedAtMs, knownStoreId })).toBe(expected);
+  ])('%s -> %s', (_what, view, pod, knownStoreId, expected) => {
+    expect(isStoreRemoved({ view, pod, knownStoreId })).toBe(expected);
   });
 });
 

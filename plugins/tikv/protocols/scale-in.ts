@@ -32,20 +32,31 @@ export const scaleInSteps = {
 /**
  * How long after its Pod started a TiKV may register its store without PD's view showing it yet. Until a poll
  * that late shows no store, "no store" is not yet "nothing to remove" (tidb-operator #4644: a quick scale-out then
- * scale-in).
+ * scale-in). A Pod left unscheduled that long never ran.
  */
 export const REGISTRATION_GRACE_MS = 30_000;
 /** How often a removal PD refused (too few stores) is tried again. */
 export const REFUSED_REMOVAL_RETRY_MS = 10_000;
 
+/** The instance's Pod as far as store registration goes: a TiKV registers its store once its Pod runs. */
+export interface PodStart {
+  /** `status.startTime`: the kubelet took the Pod. */
+  startedAtMs: number | undefined;
+  createdAtMs: number;
+  /** Bound to a node (`spec.nodeName`). */
+  scheduled: boolean;
+}
+
 /**
  * Whether the store is gone from PD's point of view, with nothing left to undo: Tombstone without an
  * evict-leader scheduler, or no store at all (never registered, or PD purged it) seen by a poll recent enough.
+ * A Pod the cache shows bound but not started may already run (the cache lags the kubelet): its TiKV may be
+ * registering right now, so "no store" says nothing until it started and the grace passed.
  */
 export function isStoreRemoved(input: {
   view: TikvView;
-  /** When the instance's Pod started (undefined: no Pod, or not started). */
-  podStartedAtMs: number | undefined;
+  /** The instance's Pod; undefined when it has none. */
+  pod: PodStart | undefined;
   /** The store id the instance reported once (`status.storeId`). */
   knownStoreId: string | undefined;
 }): boolean {
@@ -55,8 +66,11 @@ export function isStoreRemoved(input: {
   if (!view.synced || view.stale) return false;
   const store = view.store;
   if (store) return store.state === 'Tombstone' && !store.evicting;
-  if (input.podStartedAtMs === undefined) return true;
-  return (view.fetchedAt ?? 0) >= input.podStartedAtMs + REGISTRATION_GRACE_MS;
+  const pod = input.pod;
+  if (pod === undefined) return true;
+  const since = pod.startedAtMs ?? (pod.scheduled ? undefined : pod.createdAtMs);
+  if (since === undefined) return false;
+  return (view.fetchedAt ?? 0) >= since + REGISTRATION_GRACE_MS;
 }
 
 /** PD is removing the store (Offline, node state Removing). */
@@ -82,10 +96,21 @@ export function scaleInVerdict(input: {
   };
 }
 
-function podStartedAtMs(ctx: TikvContext): number | undefined {
-  const started = (ctx.pod as { status?: { startTime?: string } } | undefined)?.status?.startTime;
-  const ms = started === undefined ? Number.NaN : Date.parse(started);
-  return Number.isNaN(ms) ? undefined : ms;
+function podStart(ctx: TikvContext): PodStart | undefined {
+  const pod = ctx.pod as
+    | { metadata: { creationTimestamp?: string }; spec?: { nodeName?: string }; status?: { startTime?: string } }
+    | undefined;
+  if (!pod) return undefined;
+  const ms = (time: string | undefined) => {
+    const parsed = time === undefined ? Number.NaN : Date.parse(time);
+    return Number.isNaN(parsed) ? undefined : parsed;
+  };
+  return {
+    startedAtMs: ms(pod.status?.startTime),
+    // A Pod the cache has always has one; without it, count the Pod as created now (the grace starts over).
+    createdAtMs: ms(pod.metadata.creationTimestamp) ?? ctx.clock.now(),
+    scheduled: pod.spec?.nodeName !== undefined,
+  };
 }
 
 function knownStoreId(ctx: TikvContext): string | undefined {
@@ -94,7 +119,7 @@ function knownStoreId(ctx: TikvContext): string | undefined {
 }
 
 export function isRemoved(ctx: TikvContext): boolean {
-  return isStoreRemoved({ view: ctx.dataPlane, podStartedAtMs: podStartedAtMs(ctx), knownStoreId: knownStoreId(ctx) });
+  return isStoreRemoved({ view: ctx.dataPlane, pod: podStart(ctx), knownStoreId: knownStoreId(ctx) });
 }
 
 export function tikvScaleInProtocol(pd: PdAccess): ScaleInProtocol<TikvView> {
