@@ -93,9 +93,9 @@ test('an operator SIGKILLed while a store evicts its leaders for an upgrade: a n
     if (!cluster) throw new Error(`no simulated cluster for ${ns}/basic`);
     return cluster.model;
   };
-  // PD places the regions while the stores register and adds the missing replicas right after: start from a
-  // fully replicated cluster, as a rolling upgrade in production does (see the note on miss-peer regions in
-  // docs/operations.md).
+  // PD places the regions while the stores register and adds the missing replicas right after. The restart would
+  // wait for them itself (`check replicas complete`); starting from a fully replicated cluster keeps this test's
+  // kill on the step it is about, the wait for zero leaders.
   await waitFor(
     async () =>
       model()
