@@ -1,28 +1,13 @@
 // The CLI's contract with scripts: exit 0 on success, 2 with one line on a usage or configuration error.
 import { describe, expect, test } from 'bun:test';
-import { spawn } from 'bun';
 import { KubeConfigError } from '../core/kube/config.ts';
 import { CrdDowngradeError } from './crds/install.ts';
 import { UsageError } from './operator/options.ts';
+import { runCli } from './testing.ts';
 import { describeFatal } from './tikv-operator.ts';
 import { operatorVersion } from './version.ts';
 
-const entry = new URL('./tikv-operator.ts', import.meta.url).pathname;
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(['bun', entry, ...args], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-    // No ambient configuration: an empty HOME and no KUBECONFIG or in-cluster variables.
-    env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...env },
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
 describe('tikv-operator CLI', () => {
   test('version prints the package version', async () => {

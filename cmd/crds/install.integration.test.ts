@@ -1,13 +1,12 @@
 // `tikv-operator crds install` against a real apiserver that starts without the CRDs.
 import { beforeAll, describe, expect, test } from 'bun:test';
-import { spawn } from 'bun';
 import type { KubeObject } from '../../core/kube/object.ts';
 import { useControlPlane } from '../../core/testing/fixtures.ts';
+import { runCli } from '../testing.ts';
 import { operatorVersion } from '../version.ts';
 import { crdManifests, OPERATOR_VERSION_ANNOTATION } from './manifests.ts';
 
 const fixture = useControlPlane({ nodes: 1, crdDir: false });
-const entry = new URL('../tikv-operator.ts', import.meta.url).pathname;
 const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 const names = crdManifests().map((m) => m.crd.metadata.name);
 
@@ -16,18 +15,7 @@ interface Crd extends KubeObject {
   status?: { conditions?: { type: string; status: string }[] };
 }
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(['bun', entry, 'crds', 'install', `--kubeconfig=${fixture.cp.kubeconfigPath}`, ...args], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runCli(['crds', 'install', `--kubeconfig=${fixture.cp.kubeconfigPath}`, ...args]);
 
 async function installed(): Promise<Crd[]> {
   return Promise.all(names.map((name) => fixture.cp.api.get<Crd>(`${crdPath}/${name}`)));

@@ -4,10 +4,10 @@
 import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'bun';
 import { parseAllDocuments, stringify } from 'yaml';
 import { LegacyConversionError } from '../../plugins/legacy/convert.ts';
 import { UsageError } from '../operator/options.ts';
+import { runCli } from '../testing.ts';
 import { describeFatal } from '../tikv-operator.ts';
 import { bootstrapNote, MigrateInputError, type MigrateIO, parseMigrateCommand, runMigrateCommand } from './command.ts';
 
@@ -250,22 +250,7 @@ describe('input that cannot be converted', () => {
 });
 
 describe('the binary', () => {
-  const entry = join(import.meta.dir, '..', 'tikv-operator.ts');
-
-  async function cli(args: string[], stdin?: string) {
-    const child = spawn(['bun', entry, ...args], {
-      stdin: stdin === undefined ? 'ignore' : new TextEncoder().encode(stdin),
-      stdout: 'pipe',
-      stderr: 'pipe',
-      env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent' },
-    });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ]);
-    return { code, stdout, stderr };
-  }
+  const cli = (args: string[], stdin?: string) => runCli(args, stdin === undefined ? {} : { stdin });
 
   test('lists migrate in its help', async () => {
     expect((await cli(['--help'])).stdout).toMatch(/^ {2}migrate /m);

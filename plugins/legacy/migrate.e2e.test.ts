@@ -4,9 +4,8 @@
 // same simulated PD as the new Cluster of that name), the real operator of the composition root, and the
 // migration run in process, once interrupted and resumed. One CLI smoke of --dry-run runs the binary.
 import { expect, test } from 'bun:test';
-import { join } from 'node:path';
-import { spawn } from 'bun';
 import { type MigrateIO, runMigrateCommand } from '../../cmd/migrate/command.ts';
+import { runCli } from '../../cmd/testing.ts';
 import { RestKubeClient } from '../../core/kube/rest-client.ts';
 import { realClock } from '../../core/runtime/clock.ts';
 import { waitFor } from '../../core/testing/api.ts';
@@ -64,20 +63,7 @@ function commandEnv() {
   return { kube: () => ({ client: kube }), resolver: e2e.sim.resolver, clock: realClock, pollMs: 200 };
 }
 
-async function cli(args: string[]) {
-  const entry = join(import.meta.dir, '..', '..', 'cmd', 'tikv-operator.ts');
-  const child = spawn(['bun', entry, ...args], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent' },
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCli(args);
 
 test(
   'join-and-drain: the new PD joins the legacy PD cluster (same id), stores drain through PD to Tombstone before their Pods go, legacy members leave with quorum, interrupted once and resumed; nothing unsafe in the simulator',
