@@ -3,6 +3,7 @@
 // instance reconciler writes the health (`Healthy`, `status.downSince`); the group decides and marks; the updater
 // keeps one instance more per failed one.
 import { failoverAnnotations } from '../../api/failover.ts';
+import { parseTimestampMs } from '../../api/timestamp.ts';
 import { type FailoverInstance, failoverReasons } from '../../failover/decision.ts';
 import type { InstanceObject } from '../../plugin/contract.ts';
 import { instanceCondition, lifecycleOf } from './instance-facts.ts';
@@ -15,12 +16,6 @@ export const FAILOVER = 'Failover';
 /** Why the operator recreates an instance's Pod (the instance reconciler's Synced reason). */
 const RESTARTING_REASON = 'PodNotUpToDate';
 
-function timeOf(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
 export function isHealthy(instance: InstanceObject): boolean {
   return instanceCondition(instance, HEALTHY)?.status === 'True';
 }
@@ -28,7 +23,7 @@ export function isHealthy(instance: InstanceObject): boolean {
 /** `status.downSince` of the instance (ms). */
 export function downSinceOf(instance: InstanceObject): number | undefined {
   const value = (instance.status as { downSince?: unknown } | undefined)?.downSince;
-  return typeof value === 'string' ? timeOf(value) : undefined;
+  return typeof value === 'string' ? parseTimestampMs(value) : undefined;
 }
 
 /** What the failover decision reads from one instance CR. */
@@ -38,7 +33,7 @@ export function toFailoverInstance(instance: InstanceObject): FailoverInstance {
   const out: FailoverInstance = {
     name: instance.metadata.name,
     lifecycle: lifecycleOf(instance),
-    createdMs: timeOf(instance.metadata.creationTimestamp) ?? 0,
+    createdMs: parseTimestampMs(instance.metadata.creationTimestamp) ?? 0,
     healthy: isHealthy(instance),
     restarting: synced?.status === 'False' && synced.reason === RESTARTING_REASON,
     recreating: annotations[failoverAnnotations.recreateEmpty] !== undefined,
@@ -46,7 +41,7 @@ export function toFailoverInstance(instance: InstanceObject): FailoverInstance {
   const downSince = downSinceOf(instance);
   if (downSince !== undefined) out.downSinceMs = downSince;
   const failedSince = annotations[failoverAnnotations.failedSince];
-  if (failedSince !== undefined) out.failedSinceMs = timeOf(failedSince) ?? 0;
+  if (failedSince !== undefined) out.failedSinceMs = parseTimestampMs(failedSince) ?? 0;
   const replacementFor = annotations[failoverAnnotations.replacementFor];
   if (replacementFor !== undefined) out.replacementFor = replacementFor;
   return out;

@@ -13,6 +13,7 @@
 //
 // The same steps run in the instance's finalizer when a user deletes a TiKV CR (a replacement).
 import { peerServiceName } from '../../../core/api/names.ts';
+import { parseTimestampMs } from '../../../core/api/timestamp.ts';
 import type { ComponentContext, GroupObject, InstanceObject, ScaleInProtocol } from '../../../core/plugin/contract.ts';
 import { complete, retry, type TaskResult, wait } from '../../../core/tasks/result.ts';
 import { task } from '../../../core/tasks/task.ts';
@@ -101,14 +102,10 @@ function podStart(ctx: TikvContext): PodStart | undefined {
     | { metadata: { creationTimestamp?: string }; spec?: { nodeName?: string }; status?: { startTime?: string } }
     | undefined;
   if (!pod) return undefined;
-  const ms = (time: string | undefined) => {
-    const parsed = time === undefined ? Number.NaN : Date.parse(time);
-    return Number.isNaN(parsed) ? undefined : parsed;
-  };
   return {
-    startedAtMs: ms(pod.status?.startTime),
+    startedAtMs: parseTimestampMs(pod.status?.startTime),
     // A Pod the cache has always has one; without it, count the Pod as created now (the grace starts over).
-    createdAtMs: ms(pod.metadata.creationTimestamp) ?? ctx.clock.now(),
+    createdAtMs: parseTimestampMs(pod.metadata.creationTimestamp) ?? ctx.clock.now(),
     scheduled: pod.spec?.nodeName !== undefined,
   };
 }
