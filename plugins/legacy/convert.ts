@@ -91,6 +91,19 @@ export interface TikvClusterConversion {
 /** Annotation on the converted objects: the legacy object they come from (`TikvCluster/<name>`). */
 export const CONVERTED_FROM_ANNOTATION = 'tikv.org/converted-from';
 
+/** The annotation value that marks objects converted from the TikvCluster `name`. */
+export function convertedFromValue(name: string): string {
+  return `${LEGACY_KIND}/${name}`;
+}
+
+/** The TikvCluster an object was converted from, by its annotation; undefined for any other object. */
+export function convertedFromName(obj: { metadata: ObjectMeta }): string | undefined {
+  const value = obj.metadata.annotations?.[CONVERTED_FROM_ANNOTATION];
+  const prefix = `${LEGACY_KIND}/`;
+  if (value === undefined || !value.startsWith(prefix) || value.length === prefix.length) return undefined;
+  return value.slice(prefix.length);
+}
+
 /** The legacy operator's image for its sysctl init container (TiKV `tikv.org/sysctl-init: "true"`). */
 export const LEGACY_SYSCTL_IMAGE = 'busybox:1.26.2';
 
@@ -275,7 +288,7 @@ function convertMetadata(legacy: TikvCluster, clusterName: string, warnings: Con
       reason: 'not carried: it refers to the legacy object; set it on the new objects if you need it',
     });
   }
-  annotations[CONVERTED_FROM_ANNOTATION] = `${LEGACY_KIND}/${source.name}`;
+  annotations[CONVERTED_FROM_ANNOTATION] = convertedFromValue(source.name);
   const metadata: ObjectMeta = { name: clusterName };
   if (source.namespace) metadata.namespace = source.namespace;
   if (Object.keys(labels).length > 0) metadata.labels = labels;

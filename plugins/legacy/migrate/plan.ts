@@ -33,6 +33,7 @@ import { LEGACY_KIND } from '../api.ts';
 import {
   CONVERTED_FROM_ANNOTATION,
   type ConvertedObject,
+  convertedFromValue,
   convertTikvCluster,
   LegacyConversionError,
   type TikvClusterConversion,
@@ -132,13 +133,9 @@ export function migrationObjects(
   return { conversion, cluster, pdGroup, tikvGroup: structuredClone(conversion.tikvGroup) };
 }
 
-function convertedFrom(target: MigrationTarget): string {
-  return `${LEGACY_KIND}/${target.legacyName}`;
-}
-
 /** The new Cluster exists and this migration created it. */
 function started(state: ObservedState): boolean {
-  return state.cluster?.annotations[CONVERTED_FROM_ANNOTATION] === convertedFrom(state.target);
+  return state.cluster?.annotations[CONVERTED_FROM_ANNOTATION] === convertedFromValue(state.target.legacyName);
 }
 
 // ---- reading PD --------------------------------------------------------------------------------------------
@@ -385,7 +382,7 @@ function objectsOf(ctx: PhaseContext): MigrationObjects | { error: string } {
 
 function createObjects(ctx: PhaseContext, which: readonly ('cluster' | 'pdGroup' | 'tikvGroup')[]): MigrationAction {
   const { state } = ctx;
-  const mine = convertedFrom(state.target);
+  const mine = convertedFromValue(state.target.legacyName);
   const foreign = [
     ['Cluster', state.target.cluster, state.cluster?.annotations],
     ['PDGroup', state.target.pdGroup, state.pdGroup?.annotations],

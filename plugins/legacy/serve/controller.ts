@@ -23,7 +23,8 @@ import type { ReconcileResult, Reconciler } from '../../../core/runtime/reconcil
 import { pdGroupKind } from '../../pd/api.ts';
 import { tikvGroupKind } from '../../tikv/api.ts';
 import { LEGACY_API_GROUP_VERSION, LEGACY_KIND, legacyResource } from '../api.ts';
-import { convertedFromName, convertedNote, decideStatus, findConversion, type GroupObject } from './status.ts';
+import { convertedFromName } from '../convert.ts';
+import { convertedNote, decideStatus, findConversion, type GroupObject } from './status.ts';
 import { TikvClusterCache } from './tikv-clusters.ts';
 
 export const LEGACY_CONTROLLER = 'tikvcluster';

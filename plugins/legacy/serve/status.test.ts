@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import type { KubeObject } from '../../../core/kube/object.ts';
 import type { LegacyStatus } from '../api.ts';
+import { convertedFromName } from '../convert.ts';
 import {
   type ConvertedTo,
-  convertedFromName,
   decideStatus,
   findConversion,
   type GroupObject,

@@ -12,8 +12,8 @@
 // converted yet, and a conversion being deleted (a rollback) no longer is.
 import { API_GROUP_VERSION } from '../../../core/api/api-version.ts';
 import type { KubeObject } from '../../../core/kube/object.ts';
-import { LEGACY_KIND, type LegacyStatus } from '../api.ts';
-import { CONVERTED_FROM_ANNOTATION } from '../convert.ts';
+import type { LegacyStatus } from '../api.ts';
+import { convertedFromName } from '../convert.ts';
 
 /** `status.convertedTo`: the new objects, in the TikvCluster's namespace. */
 export interface ConvertedTo {
@@ -48,19 +48,6 @@ export type StatusDecision =
       /** The TikvCluster was not converted before this write: worth an event. */
       becameConverted: boolean;
     };
-
-/** The annotation value that marks objects converted from the TikvCluster `name`. */
-export function convertedFromValue(name: string): string {
-  return `${LEGACY_KIND}/${name}`;
-}
-
-/** The TikvCluster an object was converted from, by its annotation; undefined for any other object. */
-export function convertedFromName(obj: KubeObject): string | undefined {
-  const value = obj.metadata.annotations?.[CONVERTED_FROM_ANNOTATION];
-  const prefix = `${LEGACY_KIND}/`;
-  if (value === undefined || !value.startsWith(prefix) || value.length === prefix.length) return undefined;
-  return value.slice(prefix.length);
-}
 
 /** The objects the TikvCluster `name` was converted to (see the header), or undefined. */
 export function findConversion(name: string, objects: NewApiObjects): ConvertedTo | undefined {
