@@ -12,6 +12,7 @@
 // converted yet, and a conversion being deleted (a rollback) no longer is.
 import { API_GROUP_VERSION } from '../../../core/api/api-version.ts';
 import type { KubeObject } from '../../../core/kube/object.ts';
+import { isDeleting } from '../../../core/reconcilers/finalizer.ts';
 import type { LegacyStatus } from '../api.ts';
 import { convertedFromName } from '../convert.ts';
 
@@ -51,11 +52,13 @@ export type StatusDecision =
 
 /** The objects the TikvCluster `name` was converted to (see the header), or undefined. */
 export function findConversion(name: string, objects: NewApiObjects): ConvertedTo | undefined {
-  const cluster = objects.clusters.filter((c) => isAlive(c) && convertedFromName(c) === name).sort(byAgeThenName)[0];
+  const cluster = objects.clusters
+    .filter((c) => !isDeleting(c) && convertedFromName(c) === name)
+    .sort(byAgeThenName)[0];
   if (!cluster) return undefined;
   const groupOf = (groups: readonly GroupObject[]) =>
     groups
-      .filter((g) => isAlive(g) && g.spec?.cluster?.name === cluster.metadata.name)
+      .filter((g) => !isDeleting(g) && g.spec?.cluster?.name === cluster.metadata.name)
       .sort(
         (a, b) =>
           Number(convertedFromName(b) === name) - Number(convertedFromName(a) === name) ||
@@ -113,10 +116,6 @@ function sameConvertedTo(a: Partial<ConvertedTo> | undefined, b: ConvertedTo): b
     a.pdGroup === b.pdGroup &&
     a.tikvGroup === b.tikvGroup
   );
-}
-
-function isAlive(obj: KubeObject): boolean {
-  return obj.metadata.deletionTimestamp === undefined;
 }
 
 function byAgeThenName(a: KubeObject, b: KubeObject): number {
